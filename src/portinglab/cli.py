@@ -1,0 +1,89 @@
+"""`./portlab <command>`: fetch, build, verify and serve the Porting Lab site."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import paths
+
+
+def _build(args) -> int:
+    from .site import build_site
+
+    build_site(Path(args.output), refresh=args.refresh)
+    return 0
+
+
+def _fetch(args) -> int:
+    from .fetch import fetch_all
+    from .pins import load_pins
+
+    fetch_all(load_pins(), paths.CACHE, refresh=args.refresh)
+    print("[fetch] every pinned asset is present and verified")
+    return 0
+
+
+def _verify(args) -> int:
+    from .site import verify_site
+
+    summary = verify_site(Path(args.output))
+    print(f"[verify] {args.output}: ok {summary}")
+    return 0
+
+
+def _serve(args) -> int:
+    from .serve import serve
+    from .site import build_site, verify_site
+
+    output = Path(args.output)
+    if args.no_build:
+        verify_site(output)
+    else:
+        build_site(output)
+    serve(output, host=args.host, port=args.port, isolated=args.isolated)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="portlab", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def with_output(sp):
+        sp.add_argument("--output", "-o", default=str(paths.OUTPUT), help="site folder (default: _output)")
+        return sp
+
+    f = sub.add_parser("fetch", help="download every pinned asset through its registry and verify it")
+    f.add_argument("--refresh", action="store_true", help="download again even if cached")
+    f.set_defaults(run=_fetch)
+
+    b = with_output(sub.add_parser("build", help="clean build of the static site, verified"))
+    b.add_argument("--refresh", action="store_true", help="download assets again even if cached")
+    b.set_defaults(run=_build)
+
+    v = with_output(sub.add_parser("verify", help="check a built site against its pins"))
+    v.set_defaults(run=_verify)
+
+    s = with_output(sub.add_parser("serve", help="build (unless --no-build), then serve the site"))
+    s.add_argument("--host", default="127.0.0.1", help="address to bind; 0.0.0.0 serves a workshop LAN")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--isolated", action="store_true",
+                   help="send COOP/COEP headers (cross-origin isolation: onnxruntime-web threads)")
+    s.add_argument("--no-build", action="store_true", help="serve the existing site after verifying it")
+    s.set_defaults(run=_serve)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    from .fetch import AssetError
+    from .site import SiteError
+
+    try:
+        return args.run(args)
+    except (AssetError, SiteError) as exc:
+        print(f"portlab {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,22 @@
+"""Where things live in a checkout. Every path the build side uses starts here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ASSETS_TOML = ROOT / "assets.toml"
+CONTENT = ROOT / "content"
+WHEELS = ROOT / "wheels"
+KERNEL_PACKAGE = ROOT / "kernel"
+#: downloaded registry files, verified against assets.toml before every use
+CACHE = ROOT / ".cache" / "portinglab"
+#: the default output folder of `build` (what `serve` serves, what you deploy)
+OUTPUT = ROOT / "_output"
+
+#: paths inside a built site
+PYODIDE_DIR = "static/pyodide"
+VENDOR_DIR = "static/vendor"
+VENDOR_MANIFEST = "static/vendor/manifest.json"
+PYODIDE_URL = "./static/pyodide/pyodide.js"
+KERNEL_PLUGIN = "@jupyterlite/pyodide-kernel-extension:kernel"

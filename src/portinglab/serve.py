@@ -1,0 +1,116 @@
+"""Serve a built site read-only, with the headers a JupyterLite + wasm site needs.
+
+The server is the standard library's (ThreadingHTTPServer + SimpleHTTPRequestHandler),
+configured, not rewritten: wasm as `application/wasm` (streaming compilation),
+long-lived caching only for content-hashed or versioned files, optional COOP/COEP
+(cross-origin isolation, for onnxruntime-web threads), no directory listings, and
+nothing outside the site folder (symlinks that leave it are refused).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from functools import partial
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+#: files whose URL changes when their content does: webpack chunks carry a content
+#: hash; vendored libraries sit under their version
+IMMUTABLE = re.compile(r"(\.[0-9a-f]{16,}\.(js|css)$)|(/static/vendor/)")
+
+ISOLATION_HEADERS = {
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Embedder-Policy": "require-corp",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+
+
+class SiteRequestHandler(SimpleHTTPRequestHandler):
+    """GET/HEAD of files inside the site folder, and nothing else."""
+
+    extensions_map = {
+        **SimpleHTTPRequestHandler.extensions_map,
+        ".wasm": "application/wasm",
+        ".js": "text/javascript",
+        ".mjs": "text/javascript",
+        ".json": "application/json",
+        ".ipynb": "application/json",
+        ".whl": "application/zip",
+        ".zip": "application/zip",
+        ".tar": "application/x-tar",
+    }
+    protocol_version = "HTTP/1.1"
+    #: seconds a silent client may hold a connection (a slow client holds one thread only)
+    timeout = 30
+    isolated = False
+    quiet = True
+
+    def end_headers(self) -> None:
+        path = self.path.split("?", 1)[0]
+        if IMMUTABLE.search(path):
+            self.send_header("Cache-Control", "public, max-age=31536000, immutable")
+        else:
+            self.send_header("Cache-Control", "no-cache")  # revalidate (Last-Modified -> 304)
+        if self.isolated:
+            for key, value in ISOLATION_HEADERS.items():
+                self.send_header(key, value)
+        self.send_header("X-Content-Type-Options", "nosniff")
+        super().end_headers()
+
+    def send_head(self):
+        fs_path = Path(self.translate_path(self.path))
+        root = Path(self.directory).resolve()
+        try:
+            real = fs_path.resolve()
+        except OSError:
+            real = None
+        if real is None or (real != root and root not in real.parents):
+            self.send_error(HTTPStatus.NOT_FOUND, "File not found")
+            return None
+        return super().send_head()
+
+    def list_directory(self, path):  # no listings: a folder without index.html is a 404
+        self.send_error(HTTPStatus.NOT_FOUND, "File not found")
+        return None
+
+    def log_message(self, format: str, *args) -> None:
+        if not self.quiet:
+            super().log_message(format, *args)
+
+
+class SiteServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def make_server(site: Path, host: str = "127.0.0.1", port: int = 8000,
+                isolated: bool = False, quiet: bool = True) -> SiteServer:
+    """A server for `site` bound to host:port (port 0 picks a free one); not started."""
+    handler = type("Handler", (SiteRequestHandler,), {"isolated": isolated, "quiet": quiet})
+    return SiteServer((host, port), partial(handler, directory=os.fspath(Path(site).resolve())))
+
+
+def serve_in_thread(site: Path, **kwargs) -> tuple[SiteServer, str]:
+    """Start a server in a daemon thread; returns it and its base URL (for tests, benchmarks)."""
+    server = make_server(site, **kwargs)
+    threading.Thread(target=server.serve_forever, daemon=True, name="portinglab-serve").start()
+    host, port = server.server_address[:2]
+    return server, f"http://{host}:{port}/"
+
+
+def serve(site: Path, host: str = "127.0.0.1", port: int = 8000, isolated: bool = False) -> None:
+    server = make_server(site, host, port, isolated, quiet=False)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    print(f"Porting Lab: http://{shown}:{port}/lab/index.html  (serving {site}; Ctrl+C stops)")
+    if host in ("0.0.0.0", "", "::"):
+        print("  listening on every interface: workshop participants open http://<this machine's LAN address>:"
+              f"{port}/lab/index.html")
+    if isolated:
+        print("  cross-origin isolated (COOP/COEP): onnxruntime-web can use threads")
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()

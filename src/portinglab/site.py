@@ -1,0 +1,232 @@
+"""Build the static site, and verify a built (or deployed) copy of it.
+
+A build is always clean: `jupyter lite build` runs in a fresh work folder with a
+fresh doit database and cache, into a temporary output that replaces the old one
+only once it verifies. (An incremental `jupyter lite build` can silently drop the
+self-hosted `pyodideUrl`, and the kernel then falls back to a CDN and hangs offline.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import paths
+from .fetch import AssetError, Fetched, fetch_all, sha256_mismatch, sha256_of
+from .pins import Pins, load_pins
+from .pyodide_dist import ExtraWheel, PyodideDist, assemble_pyodide, write_tarball
+
+MANIFEST = "portinglab-manifest.json"
+#: an epoch for reproducible wheels (same sources, same sha256)
+SOURCE_DATE_EPOCH = "315532800"
+
+
+class SiteError(RuntimeError):
+    """A built site is incomplete, points off the machine, or differs from its pins."""
+
+
+@dataclass
+class BuildResult:
+    output: Path
+    pyodide: PyodideDist
+    seconds: float
+
+
+def build_kernel_wheel(dest: Path) -> ExtraWheel:
+    """Build the kernel-side package (`kernel/`) into a wheel in `dest`."""
+    meta = tomllib.loads((paths.KERNEL_PACKAGE / "pyproject.toml").read_text())["project"]
+    for old in dest.glob("portinglab_kernel-*.whl"):
+        old.unlink()
+    env = {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+         "--disable-pip-version-check", "-q", "-w", str(dest), str(paths.KERNEL_PACKAGE)],
+        env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+    )
+    if proc.returncode != 0:
+        raise SiteError(f"building the kernel wheel failed:\n{proc.stderr[-3000:]}")
+    wheel = dest / f"portinglab_kernel-{meta['version']}-py3-none-any.whl"
+    # importing a bridge module (cv2, onnxruntime) must load this wheel, so list its modules
+    return ExtraWheel("portinglab-kernel", meta["version"], wheel, imports=("portinglab_kernel",),
+                      depends=())
+
+
+def stage_wheels(fetched: Fetched, dest: Path) -> list[ExtraWheel]:
+    """Fill `wheels/` (served by piplite) with the verified pinned wheels and ours."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for old in dest.glob("*.whl"):
+        old.unlink()
+    extras = [build_kernel_wheel(dest)]
+    for pin, path in fetched.wheels:
+        shutil.copyfile(path, dest / path.name)
+        name, _, version = pin.requirement.partition("==")
+        extras.append(ExtraWheel(name, version, dest / path.name, pin.imports, pin.depends))
+    return extras
+
+
+def stage_vendor(fetched: Fetched, site: Path) -> dict[str, dict]:
+    """Copy the pinned files of each vendored npm package into `<site>/static/vendor/`."""
+    manifest = {}
+    for pin, tgz in fetched.vendor:
+        base = f"{paths.VENDOR_DIR}/{pin.name}/{pin.version}/"
+        with tarfile.open(tgz, "r:gz") as tar:
+            for file in pin.files:
+                member = tar.extractfile(f"package/{file}")
+                if member is None:
+                    raise AssetError(f"{pin.spec} has no file {file}")
+                target = site / base / file
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(member.read())
+        manifest[pin.name] = {"version": pin.version, "base": base, "files": list(pin.files)}
+    (site / paths.VENDOR_MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    return manifest
+
+
+#: what `jupyter lite build` reads from the checkout (its config, the runtime settings,
+#: the contents and the wheels it serves through piplite)
+LITE_INPUTS = ("jupyter_lite_config.json", "jupyter-lite.json", "content", "wheels")
+
+
+def stage_lite_dir(work: Path) -> Path:
+    """A lite dir holding only the build's inputs (links to the checkout).
+
+    jupyter lite searches its lite dir recursively for `jupyter-lite.json` files and
+    keeps its doit database in the working folder: a small fresh folder makes every
+    build clean and keeps earlier outputs, .venv and caches out of it.
+    """
+    lite = work / "lite"
+    lite.mkdir()
+    for name in LITE_INPUTS:
+        (lite / name).symlink_to(paths.ROOT / name)
+    return lite
+
+
+def run_jupyter_lite_build(output: Path, pyodide_tarball: Path, work: Path, log=print) -> None:
+    """`jupyter lite build` in a fresh lite dir, doit database and cache (all in `work`)."""
+    lite = stage_lite_dir(work)
+    cmd = [
+        sys.executable, "-m", "jupyter", "lite", "build",
+        "--lite-dir", str(lite),
+        "--output-dir", str(output),
+        "--pyodide", str(pyodide_tarball),
+        f"--LiteBuildConfig.cache_dir={work / 'cache'}",
+    ]
+    log("[build] " + " ".join(cmd[2:]))
+    proc = subprocess.run(cmd, cwd=lite, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if proc.returncode != 0:
+        raise SiteError(f"jupyter lite build failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+
+
+def build_site(output: Path = paths.OUTPUT, cache: Path = paths.CACHE, refresh: bool = False,
+               pins: Pins | None = None, log=print) -> BuildResult:
+    """Fetch and verify every pinned asset, build the site into `output`, verify it."""
+    started = time.monotonic()
+    pins = pins or load_pins()
+    fetched = fetch_all(pins, cache, refresh, log=log)
+    extras = stage_wheels(fetched, paths.WHEELS)
+    dist_root = cache / "dist" / "pyodide"
+    log(f"[pyodide] assembling Pyodide {pins.pyodide_version}")
+    dist = assemble_pyodide(
+        fetched.pyodide_core, pins.pyodide_core.files, pins.pyodide_version,
+        fetched.pyodide_packages, pins.pyodide_packages.prefix, extras, dist_root,
+    )
+    log(f"[pyodide] {len(dist.used)} official package files verified against the lock; "
+        f"lock keeps {len(dist.lock['packages'])} packages, drops {len(dist.dropped)}")
+    tarball = write_tarball(dist_root, cache / "dist" / f"pyodide-{pins.pyodide_version}-portinglab.tar.bz2")
+
+    output = output.resolve()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".build-", dir=output.parent) as tmp:
+        work = Path(tmp)
+        staged = work / "site"
+        run_jupyter_lite_build(staged, tarball, work, log=log)
+        stage_vendor(fetched, staged)
+        write_manifest(staged, pins)
+        verify_site(staged)
+        if output.exists():
+            shutil.rmtree(output)
+        staged.rename(output)
+    seconds = time.monotonic() - started
+    log(f"[build] {output} built and verified in {seconds:.0f} s")
+    return BuildResult(output, dist, seconds)
+
+
+def _files_to_pin(site: Path) -> list[Path]:
+    return sorted(
+        p for d in (paths.PYODIDE_DIR, paths.VENDOR_DIR, "pypi")
+        for p in (site / d).rglob("*") if p.is_file()
+    )
+
+
+def write_manifest(site: Path, pins: Pins) -> None:
+    """`portinglab-manifest.json`: the pins and the sha256 of every self-hosted asset file."""
+    manifest = {
+        "pyodide": pins.pyodide_version,
+        "pyodideCore": pins.pyodide_core.spec,
+        "pyodidePackages": pins.pyodide_packages.requirement,
+        "vendor": [v.spec for v in pins.vendor],
+        "wheels": [w.requirement for w in pins.wheels],
+        "files": {p.relative_to(site).as_posix(): sha256_of(p) for p in _files_to_pin(site)},
+    }
+    (site / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+
+
+def kernel_settings(site: Path, config: str = "jupyter-lite.json") -> dict:
+    data = json.loads((site / config).read_text(encoding="utf-8"))
+    plugins = data.get("jupyter-config-data", {}).get("litePluginSettings", {})
+    return plugins.get(paths.KERNEL_PLUGIN, {})
+
+
+def verify_site(site: Path) -> dict:
+    """Check a built site: self-hosted Pyodide, offline piplite, every asset as pinned.
+
+    Raises SiteError naming the first problem; returns a short summary.
+    """
+    if not (site / "jupyter-lite.json").exists():
+        raise SiteError(f"{site} is not a built site (no jupyter-lite.json)")
+    settings = kernel_settings(site)
+    url = settings.get("pyodideUrl")
+    if url != paths.PYODIDE_URL:
+        raise SiteError(
+            f"{site / 'jupyter-lite.json'}: the Pyodide kernel's pyodideUrl is {url!r}, not the "
+            f"self-hosted {paths.PYODIDE_URL!r}; the kernel would load Pyodide from a CDN and hang "
+            "offline. Rebuild with `./portlab build` (a clean build), not an incremental `jupyter lite build`."
+        )
+    if settings.get("disablePyPIFallback") is not True:
+        raise SiteError("piplite may fall back to pypi.org: set disablePyPIFallback in jupyter-lite.json")
+    for config in site.rglob("jupyter-lite.json"):
+        other = kernel_settings(site, config.relative_to(site).as_posix()).get("pyodideUrl")
+        if other not in (None, url):
+            raise SiteError(f"{config} overrides pyodideUrl with {other!r}")
+    lock_path = site / paths.PYODIDE_DIR / "pyodide-lock.json"
+    if not lock_path.exists():
+        raise SiteError(f"{lock_path} is missing")
+    lock = json.loads(lock_path.read_text(encoding="utf-8"))
+    for name, entry in lock["packages"].items():
+        file = site / paths.PYODIDE_DIR / entry["file_name"]
+        if not file.exists():
+            raise SiteError(f"Pyodide lock lists {name} but {file} is missing")
+        actual = sha256_of(file)
+        if actual != entry["sha256"]:
+            raise sha256_mismatch(f"Pyodide package {name}", file, entry["sha256"], actual)
+    manifest_path = site / MANIFEST
+    if not manifest_path.exists():
+        raise SiteError(f"{manifest_path} is missing: not a Porting Lab build")
+    files = json.loads(manifest_path.read_text(encoding="utf-8"))["files"]
+    for rel, expected in files.items():
+        path = site / rel
+        if not path.exists():
+            raise SiteError(f"{path} is missing")
+        actual = sha256_of(path)
+        if actual != expected:
+            raise sha256_mismatch(rel, path, expected, actual)
+    return {"pyodideUrl": url, "packages": len(lock["packages"]), "files": len(files)}
