@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -10,7 +11,7 @@ CONTENT = ROOT / "content"
 WHEELS = ROOT / "wheels"
 KERNEL_PACKAGE = ROOT / "kernel"
 #: downloaded registry files, verified against assets.toml before every use
-CACHE = ROOT / ".cache" / "portinglab"
+CACHE = Path(os.environ.get("PORTINGLAB_CACHE", ROOT / ".cache" / "portinglab"))
 #: the default output folder of `build` (what `serve` serves, what you deploy)
 OUTPUT = ROOT / "_output"
 

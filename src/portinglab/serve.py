@@ -18,8 +18,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 #: files whose URL changes when their content does: webpack chunks carry a content
-#: hash; vendored libraries sit under their version
-IMMUTABLE = re.compile(r"(\.[0-9a-f]{16,}\.(js|css)$)|(/static/vendor/)")
+#: hash (`build/1365.506b9d3.js`, `remoteEntry.<20 hex>.js`); vendored libraries sit
+#: under their version
+IMMUTABLE = re.compile(r"(\.[0-9a-f]{7,}\.(js|css)$)|(/static/vendor/)")
 
 ISOLATION_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
@@ -49,7 +50,7 @@ class SiteRequestHandler(SimpleHTTPRequestHandler):
     quiet = True
 
     def end_headers(self) -> None:
-        path = self.path.split("?", 1)[0]
+        path = getattr(self, "path", "").split("?", 1)[0]  # unset on a malformed request line
         if IMMUTABLE.search(path):
             self.send_header("Cache-Control", "public, max-age=31536000, immutable")
         else:

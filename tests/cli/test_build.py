@@ -1,0 +1,120 @@
+"""The built site: self-hosted Pyodide, offline piplite, vendored libraries, clean rebuilds."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tarfile
+
+import pytest
+
+from portinglab import paths
+from portinglab.fetch import AssetError, sha256_of
+from portinglab.site import SiteError, build_site, kernel_settings, verify_site
+
+
+def _lite_json(site, rel="jupyter-lite.json"):
+    return json.loads((site / rel).read_text())
+
+
+def test_kernel_points_at_the_self_hosted_pyodide(built_site):
+    settings = kernel_settings(built_site)
+    assert settings["pyodideUrl"] == "./static/pyodide/pyodide.js"
+    assert (built_site / "static/pyodide/pyodide.js").exists()
+    assert settings["disablePyPIFallback"] is True
+    assert all(url.startswith("./") for url in settings["pipliteUrls"]), settings["pipliteUrls"]
+
+
+def test_no_config_of_the_site_names_another_host(built_site):
+    for config in built_site.rglob("jupyter-lite.json"):
+        text = config.read_text()
+        assert "cdn.jsdelivr.net" not in text and "://" not in json.dumps(
+            kernel_settings(built_site, config.relative_to(built_site).as_posix())
+        ), config
+
+
+def test_the_lock_lists_exactly_the_files_present(built_site):
+    folder = built_site / "static/pyodide"
+    lock = json.loads((folder / "pyodide-lock.json").read_text())["packages"]
+    listed = {entry["file_name"] for entry in lock.values()}
+    present = {p.name for p in folder.iterdir()} - {
+        "pyodide.js", "pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm",
+        "python_stdlib.zip", "pyodide-lock.json", "package.json",
+    }
+    assert listed == present
+    for entry in lock.values():
+        assert sha256_of(folder / entry["file_name"]) == entry["sha256"]
+    # what the kernel needs to start, what users import, what we add
+    for name in ("micropip", "ipython", "jedi", "ssl", "sqlite3", "numpy", "pillow",
+                 "comm", "ipywidgets", "portinglab-kernel"):
+        assert name in lock, name
+    assert lock["ipywidgets"]["imports"] == ["ipywidgets"]
+
+
+def test_piplite_serves_the_kernel_wheels(built_site):
+    index = json.loads((built_site / "pypi/all.json").read_text())
+    assert {"comm", "ipywidgets", "portinglab-kernel"} <= set(index)
+
+
+def test_vendored_libraries_are_the_pinned_npm_files(built_site, fetched):
+    manifest = json.loads((built_site / "static/vendor/manifest.json").read_text())
+    for pin, tgz in fetched.vendor:
+        entry = manifest[pin.name]
+        assert entry["version"] == pin.version
+        with tarfile.open(tgz) as tar:
+            for file in pin.files:
+                served = built_site / entry["base"] / file
+                assert served.read_bytes() == tar.extractfile(f"package/{file}").read()
+    assert "opencv.js" in str(manifest["@techstark/opencv-js"]["files"])
+    assert "dist/ort-wasm-simd-threaded.wasm" in manifest["onnxruntime-web"]["files"]
+
+
+def test_verify_passes_on_the_build(built_site):
+    summary = verify_site(built_site)
+    assert summary["pyodideUrl"] == "./static/pyodide/pyodide.js" and summary["files"] > 50
+
+
+@pytest.fixture
+def site_copy(built_site, tmp_path):
+    copy = tmp_path / "site"
+    shutil.copytree(built_site, copy, symlinks=True)
+    return copy
+
+
+def test_verify_catches_a_site_that_lost_its_pyodide_url(site_copy):
+    """What an incremental `jupyter lite build` can do: the kernel would go to a CDN."""
+    config = _lite_json(site_copy)
+    del config["jupyter-config-data"]["litePluginSettings"][paths.KERNEL_PLUGIN]["pyodideUrl"]
+    (site_copy / "jupyter-lite.json").write_text(json.dumps(config))
+    with pytest.raises(SiteError, match="pyodideUrl is None, not the self-hosted"):
+        verify_site(site_copy)
+
+
+def test_verify_catches_a_tampered_file_in_the_output(site_copy):
+    target = next((site_copy / "static/vendor").rglob("opencv.js"))
+    target.write_bytes(target.read_bytes()[:-1] + b";")
+    with pytest.raises(AssetError, match="sha256 mismatch for static/vendor/.*opencv.js"):
+        verify_site(site_copy)
+
+
+def test_serve_refuses_a_broken_site(site_copy):
+    (site_copy / "static/pyodide/pyodide-lock.json").unlink()
+    proc = subprocess.run(
+        [sys.executable, "-m", "portinglab", "serve", "--no-build", "--output", str(site_copy), "--port", "0"],
+        capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60,
+        env={**__import__("os").environ, "PYTHONPATH": str(paths.ROOT / "src")},
+    )
+    assert proc.returncode == 2 and "pyodide-lock.json is missing" in proc.stderr
+
+
+def test_a_rebuild_keeps_the_self_hosted_pyodide(built_site, tmp_path):
+    """A second build over an existing output is clean: pyodideUrl survives, output verifies."""
+    out = tmp_path / "_output"
+    shutil.copytree(built_site, out, symlinks=True)
+    (out / "stale-file-from-an-old-build.txt").write_text("x")
+    build_site(out, log=lambda *_: None)
+    assert kernel_settings(out)["pyodideUrl"] == "./static/pyodide/pyodide.js"
+    assert not (out / "stale-file-from-an-old-build.txt").exists()
+    verify_site(out)

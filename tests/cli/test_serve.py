@@ -1,0 +1,122 @@
+"""The serve command's server, on loopback: headers, and nothing outside the site."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from portinglab.serve import serve_in_thread
+
+
+@pytest.fixture(scope="module")
+def served(built_site):
+    server, url = serve_in_thread(built_site, port=0)
+    yield server.server_address[:2]
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def served_isolated(built_site):
+    server, url = serve_in_thread(built_site, port=0, isolated=True)
+    yield server.server_address[:2]
+    server.shutdown()
+
+
+def get(addr, path, method="GET"):
+    conn = http.client.HTTPConnection(*addr, timeout=10)
+    conn.request(method, path)
+    resp = conn.getresponse()
+    body = resp.read()
+    conn.close()
+    return resp, body
+
+
+def test_wasm_and_modules_have_the_right_types(served):
+    resp, body = get(served, "/static/pyodide/pyodide.asm.wasm")
+    assert resp.status == 200 and resp.getheader("Content-Type") == "application/wasm"
+    assert body[:4] == b"\0asm"
+    resp, _ = get(served, "/static/vendor/onnxruntime-web/1.30.0/dist/ort-wasm-simd-threaded.mjs")
+    assert resp.getheader("Content-Type") == "text/javascript"
+
+
+def test_caching_is_long_only_for_hashed_or_versioned_files(served, built_site):
+    chunk = next((built_site / "build").glob("*.*.js"))
+    resp, _ = get(served, f"/build/{chunk.name}")
+    assert "immutable" in resp.getheader("Cache-Control")
+    resp, _ = get(served, "/static/vendor/@techstark/opencv-js/4.12.0-release.1/dist/opencv.js")
+    assert "immutable" in resp.getheader("Cache-Control")
+    for path in ("/lab/index.html", "/jupyter-lite.json", "/static/pyodide/pyodide-lock.json"):
+        resp, _ = get(served, path)
+        assert resp.getheader("Cache-Control") == "no-cache", path
+        last_modified = resp.getheader("Last-Modified")
+        conn = http.client.HTTPConnection(*served, timeout=10)
+        conn.request("GET", path, headers={"If-Modified-Since": last_modified})
+        assert conn.getresponse().status == 304
+        conn.close()
+
+
+def test_isolation_headers_only_when_asked(served, served_isolated):
+    resp, _ = get(served, "/lab/index.html")
+    assert resp.getheader("Cross-Origin-Opener-Policy") is None
+    resp, _ = get(served_isolated, "/lab/index.html")
+    assert resp.getheader("Cross-Origin-Opener-Policy") == "same-origin"
+    assert resp.getheader("Cross-Origin-Embedder-Policy") == "require-corp"
+
+
+@pytest.mark.parametrize("path", [
+    "/../../../../etc/passwd",
+    "/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+    "/static/..%2f..%2f..%2f..%2fetc/passwd",
+    "//etc/passwd",
+    "/static/%2e%2e%5c%2e%2e%5cetc/passwd",
+])
+def test_path_traversal_is_refused(served, path):
+    resp, body = get(served, path)
+    assert resp.status == 404 and b"root:" not in body
+
+
+def test_no_directory_listing(served):
+    for path in ("/static/", "/static/pyodide/", "/files/"):
+        resp, body = get(served, path)
+        assert resp.status == 404 and b"Directory listing" not in body, path
+
+
+def test_symlinks_out_of_the_site_are_refused(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("ok")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("do not serve")
+    (site / "leak.txt").symlink_to(secret)
+    server, _ = serve_in_thread(site, port=0)
+    try:
+        addr = server.server_address[:2]
+        assert get(addr, "/index.html")[0].status == 200
+        resp, body = get(addr, "/leak.txt")
+        assert resp.status == 404 and b"do not serve" not in body
+    finally:
+        server.shutdown()
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
+def test_no_write_endpoints(served, method):
+    resp, _ = get(served, "/lab/index.html", method=method)
+    assert resp.status == 501
+
+
+def test_malformed_and_slow_clients_do_not_stop_the_others(served):
+    slow = socket.create_connection(served)
+    slow.sendall(b"GET /lab/index.html HTTP/1.1\r\nHost: x\r\n")  # never finishes its headers
+    bad = socket.create_connection(served)
+    bad.sendall(b"\x16\x03\x01garbage that is not http\r\n\r\n")
+    assert bad.recv(100).startswith(b"HTTP/1.")
+    started = time.monotonic()
+    resp, body = get(served, "/lab/index.html")
+    assert resp.status == 200 and b"<html" in body.lower()
+    assert time.monotonic() - started < 5
+    slow.close()
+    bad.close()
