@@ -50,21 +50,29 @@ def launch(playwright):
 # The lab exposes `window.jupyterapp`; these run code in a real kernel of the site
 # through its own service manager, as a notebook would.
 
+# page.evaluate has no timeout of its own: each snippet races a timer
+WITHIN_JS = """
+window.__within = (ms, what, promise) => Promise.race([
+  promise,
+  new Promise((_, reject) => setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms)),
+]);
+"""
+
 START_KERNEL_JS = """
-async () => {
-  while (!window.jupyterapp) await new Promise(r => setTimeout(r, 50));
+async (ms) => window.__within(ms, 'starting a kernel', (async () => {
+  while (!window.jupyterapp) await new Promise(r => setTimeout(r, 50));  // exposeAppInBrowser
   const app = window.jupyterapp;
-  await app.started;
+  await app.restored;  // the Pyodide kernel's factory is registered by then
   await app.serviceManager.ready;
   const kernel = await app.serviceManager.kernels.startNew({name: 'python'});
   window.__portinglabKernels = window.__portinglabKernels || {};
   window.__portinglabKernels[kernel.id] = kernel;
   return kernel.id;
-}
+})())
 """
 
 EXECUTE_JS = """
-async ([id, code]) => {
+async ([id, code, ms]) => window.__within(ms, 'running a cell', (async () => {
   const kernel = window.__portinglabKernels[id];
   const out = {stdout: '', stderr: '', results: [], error: null};
   const future = kernel.requestExecute({code, stop_on_error: true});
@@ -77,7 +85,7 @@ async ([id, code]) => {
   const reply = await future.done;
   out.status = reply.content.status;
   return out;
-}
+})())
 """
 
 
@@ -92,12 +100,14 @@ class BrowserKernel:
 
     def __init__(self, page, timeout_ms: int = 180_000):
         self.page = page
+        self.timeout_ms = timeout_ms
         page.set_default_timeout(timeout_ms)
-        self.id = page.evaluate(START_KERNEL_JS)
+        page.evaluate(WITHIN_JS)
+        self.id = page.evaluate(START_KERNEL_JS, timeout_ms)
 
-    def execute(self, code: str) -> dict:
+    def execute(self, code: str, timeout_ms: int | None = None) -> dict:
         """Run `code`; returns stdout, stderr, results (mime bundles), error, status."""
-        return self.page.evaluate(EXECUTE_JS, [self.id, code])
+        return self.page.evaluate(EXECUTE_JS, [self.id, code, timeout_ms or self.timeout_ms])
 
     def run(self, code: str) -> str:
         """Run `code`, raise KernelError on a Python exception, return its stdout."""
@@ -109,3 +119,36 @@ class BrowserKernel:
     def json(self, code: str):
         """Run `code` whose stdout ends with one JSON line; return it parsed."""
         return json.loads(self.run(code).strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------- notebooks in the lab UI
+
+ALL_CELLS_RAN_JS = """
+() => {
+  const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')];
+  return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+}
+"""
+
+
+def open_notebook(page, site_url: str, path: str) -> None:
+    """Open a notebook of the site's contents in the lab and wait for its kernel."""
+    page.goto(f"{site_url}lab/index.html?path={path}")
+    page.wait_for_selector(".jp-Notebook .jp-Cell")
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+
+
+def run_all_cells(page, timeout_ms: int = 180_000) -> None:
+    """Run > Run All Cells, as a user would, and wait until every code cell has run."""
+    page.click(".jp-Notebook")
+    page.click("li.lm-MenuBar-item:has-text('Run')")
+    page.click("li.lm-Menu-item:has-text('Run All Cells')")
+    page.wait_for_function(ALL_CELLS_RAN_JS, timeout=timeout_ms)
+
+
+def cell_outputs(page) -> list[str]:
+    """The text of each code cell's output area, in order."""
+    return page.eval_on_selector_all(
+        ".jp-Notebook .jp-CodeCell",
+        "cells => cells.map(c => c.querySelector('.jp-OutputArea')?.innerText ?? '')",
+    )

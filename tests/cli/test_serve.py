@@ -113,7 +113,8 @@ def test_malformed_and_slow_clients_do_not_stop_the_others(served):
     slow.sendall(b"GET /lab/index.html HTTP/1.1\r\nHost: x\r\n")  # never finishes its headers
     bad = socket.create_connection(served)
     bad.sendall(b"\x16\x03\x01garbage that is not http\r\n\r\n")
-    assert bad.recv(100).startswith(b"HTTP/1.")
+    answer = bad.recv(4096)  # a request line it cannot parse gets a bare (HTTP/0.9-style) error page
+    assert b"Error code: 400" in answer, answer
     started = time.monotonic()
     resp, body = get(served, "/lab/index.html")
     assert resp.status == 200 and b"<html" in body.lower()

@@ -1,0 +1,85 @@
+"""The built site in a real Chromium, with nothing able to leave the machine."""
+
+from __future__ import annotations
+
+import pytest
+
+from browser import cell_outputs, open_notebook, run_all_cells
+from conftest import ARTIFACTS
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("notebook", ["en/01-welcome.ipynb", "zh/01-welcome.ipynb"])
+def test_welcome_notebook_runs_numpy_pillow_and_a_widget(page, site_url, guard, notebook):
+    open_notebook(page, site_url, notebook)
+    run_all_cells(page)
+    outputs = cell_outputs(page)
+    assert outputs[0].startswith("3.12.7 emscripten wasm32"), outputs
+    assert "numpy 2.0.2 66.0" in outputs[1]
+    assert "Pillow 10.2.0 (160, 60)" in outputs[2]
+    assert page.locator(".jp-OutputArea-output img").count() >= 1  # the PIL image rendered
+    assert "ipywidgets 8.1.7" in outputs[3]
+    slider = page.locator(".jupyter-widgets.widget-slider")
+    slider.wait_for()
+    assert "threshold" in slider.inner_text() and "7" in slider.inner_text()
+    assert not any("Error" in out or "Traceback" in out for out in outputs), outputs
+    # every lab extension's shared packages are satisfied by this JupyterLab
+    assert not [m for m in page.console_messages if "Unsatisfied version" in m]
+    assert "Pyodide contents will be synced with Jupyter Contents" in "\n".join(page.console_messages)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"welcome-{notebook.split('/')[0]}.png"), full_page=True)
+    assert guard.attempts == []
+
+
+def test_the_guard_sees_and_stops_requests_off_the_machine(page, site_url, guard):
+    """The offline guard must be able to fail: a request to another host is caught."""
+    page.goto(site_url + "lab/index.html")
+    result = page.evaluate(
+        "() => fetch('http://example.com/probe').then(() => 'reached', e => 'blocked: ' + e)"
+    )
+    assert result.startswith("blocked")
+    assert guard.attempts == ["http://example.com/probe"]
+    guard.attempts.clear()  # seen; the fixture would otherwise fail this test
+
+
+def test_kernel_needs_no_install_cell_and_finds_the_vendored_libraries(kernel):
+    out = kernel.json(
+        "import json, numpy, PIL, ipywidgets, portinglab_kernel as plk\n"
+        "print(json.dumps({'numpy': numpy.__version__, 'pil': PIL.__version__,"
+        " 'widgets': ipywidgets.__version__, 'vendored': plk.vendored(),"
+        " 'opencv': plk.vendor_url('@techstark/opencv-js', 'dist/opencv.js')}))"
+    )
+    assert out["numpy"] == "2.0.2" and out["pil"] == "10.2.0" and out["widgets"] == "8.1.7"
+    assert out["vendored"]["onnxruntime-web"]["version"] == "1.30.0"
+    assert out["opencv"].endswith("/static/vendor/@techstark/opencv-js/4.12.0-release.1/dist/opencv.js")
+    assert out["opencv"].startswith("http://127.0.0.1:")
+
+
+def test_vendored_opencv_js_and_onnxruntime_web_load_offline_in_the_kernel(kernel):
+    """The kernel is a classic worker: importScripts works; both wasm runtimes start offline."""
+    out = kernel.json(
+        "import json, js\n"
+        "from pyodide.ffi import create_once_callable\n"
+        "import portinglab_kernel as plk\n"
+        "js.importScripts(plk.vendor_url('@techstark/opencv-js', 'dist/opencv.js'))\n"
+        "js.importScripts(plk.vendor_url('onnxruntime-web', 'dist/ort.wasm.min.js'))\n"
+        "print(json.dumps({'cv': str(js.cv.typeof), 'ort': js.ort.env.versions.web}))"
+    )
+    assert out["ort"] == "1.30.0"
+    # opencv.js's Module has a non-standard then(); resolve through it once, then delete it
+    info = kernel.json(
+        "import asyncio, json, js\n"
+        "from pyodide.ffi import create_once_callable\n"
+        "cv = js.cv\n"
+        "if not hasattr(cv, 'Mat'):\n"
+        "    ready = asyncio.get_event_loop().create_future()\n"
+        "    cv.then(create_once_callable(lambda m: ready.set_result(None)))\n"
+        "    await ready\n"
+        "    js.Reflect.deleteProperty(js.cv, 'then')\n"
+        "m = js.cv.Mat.zeros(3, 4, js.cv.CV_8UC1)\n"
+        "shape = [m.rows, m.cols]\n"
+        "m.delete()\n"
+        "print(json.dumps({'shape': shape, 'build': 'OpenCV 4.12.0' in js.cv.getBuildInformation()}))"
+    )
+    assert info == {"shape": [3, 4], "build": True}
