@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -41,11 +42,15 @@ class BuildResult:
     seconds: float
 
 
+def kernel_top_level_modules() -> tuple[str, ...]:
+    """The top-level modules the kernel wheel ships (`portinglab_kernel`, bridges)."""
+    conf = tomllib.loads((paths.KERNEL_PACKAGE / "pyproject.toml").read_text())
+    return tuple(Path(p).name.removesuffix(".py") for p in conf["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"])
+
+
 def build_kernel_wheel(dest: Path) -> ExtraWheel:
     """Build the kernel-side package (`kernel/`) into a wheel in `dest`."""
     meta = tomllib.loads((paths.KERNEL_PACKAGE / "pyproject.toml").read_text())["project"]
-    for old in dest.glob("portinglab_kernel-*.whl"):
-        old.unlink()
     env = {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
     proc = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
@@ -55,22 +60,30 @@ def build_kernel_wheel(dest: Path) -> ExtraWheel:
     if proc.returncode != 0:
         raise SiteError(f"building the kernel wheel failed:\n{proc.stderr[-3000:]}")
     wheel = dest / f"portinglab_kernel-{meta['version']}-py3-none-any.whl"
-    # importing a bridge module (cv2, onnxruntime) must load this wheel, so list its modules
-    return ExtraWheel("portinglab-kernel", meta["version"], wheel, imports=("portinglab_kernel",),
-                      depends=())
+    # its dependencies are Pyodide packages (numpy, ...): the lock loads them with it
+    depends = tuple(re.split(r"[\s<>=!~;\[]", req, maxsplit=1)[0] for req in meta.get("dependencies", []))
+    return ExtraWheel("portinglab-kernel", meta["version"], wheel, imports=kernel_top_level_modules(),
+                      depends=depends)
 
 
 def stage_wheels(fetched: Fetched, dest: Path) -> list[ExtraWheel]:
-    """Fill `wheels/` (served by piplite) with the verified pinned wheels and ours."""
+    """Put the verified pinned wheels and ours in `dest` (the build's `wheels/`)."""
     dest.mkdir(parents=True, exist_ok=True)
-    for old in dest.glob("*.whl"):
-        old.unlink()
     extras = [build_kernel_wheel(dest)]
     for pin, path in fetched.wheels:
         shutil.copyfile(path, dest / path.name)
         name, _, version = pin.requirement.partition("==")
         extras.append(ExtraWheel(name, version, dest / path.name, pin.imports, pin.depends))
     return extras
+
+
+def publish_wheels(staged: Path) -> None:
+    """Mirror the build's wheels into the checkout's `wheels/` (what piplite serves)."""
+    paths.WHEELS.mkdir(exist_ok=True)
+    for old in paths.WHEELS.glob("*.whl"):
+        old.unlink(missing_ok=True)
+    for wheel in staged.glob("*.whl"):
+        shutil.copyfile(wheel, paths.WHEELS / wheel.name)
 
 
 def stage_vendor(fetched: Fetched, site: Path) -> dict[str, dict]:
@@ -93,7 +106,7 @@ def stage_vendor(fetched: Fetched, site: Path) -> dict[str, dict]:
 
 #: what `jupyter lite build` reads from the checkout (its config, the runtime settings,
 #: the contents and the wheels it serves through piplite)
-LITE_INPUTS = ("jupyter_lite_config.json", "jupyter-lite.json", "content", "wheels")
+LITE_INPUTS = ("jupyter_lite_config.json", "jupyter-lite.json", "content")
 
 
 def stage_lite_dir(work: Path) -> Path:
@@ -104,7 +117,7 @@ def stage_lite_dir(work: Path) -> Path:
     build clean and keeps earlier outputs, .venv and caches out of it.
     """
     lite = work / "lite"
-    lite.mkdir()
+    lite.mkdir(exist_ok=True)
     for name in LITE_INPUTS:
         (lite / name).symlink_to(paths.ROOT / name)
     return lite
@@ -128,30 +141,36 @@ def run_jupyter_lite_build(output: Path, pyodide_tarball: Path, work: Path, log=
 
 def build_site(output: Path = paths.OUTPUT, cache: Path = paths.CACHE, refresh: bool = False,
                pins: Pins | None = None, log=print) -> BuildResult:
-    """Fetch and verify every pinned asset, build the site into `output`, verify it."""
+    """Fetch and verify every pinned asset, build the site into `output`, verify it.
+
+    Everything intermediate (wheels, the Pyodide distribution, jupyter lite's cache
+    and database, the new site) lives in one temporary folder beside `output`, so
+    builds never see each other's leftovers; `output` is replaced only by a site
+    that verified.
+    """
     started = time.monotonic()
     pins = pins or load_pins()
     fetched = fetch_all(pins, cache, refresh, log=log)
-    extras = stage_wheels(fetched, paths.WHEELS)
-    dist_root = cache / "dist" / "pyodide"
-    log(f"[pyodide] assembling Pyodide {pins.pyodide_version}")
-    dist = assemble_pyodide(
-        fetched.pyodide_core, pins.pyodide_core.files, pins.pyodide_version,
-        fetched.pyodide_packages, pins.pyodide_packages.prefix, extras, dist_root,
-    )
-    log(f"[pyodide] {len(dist.used)} official package files verified against the lock; "
-        f"lock keeps {len(dist.lock['packages'])} packages, drops {len(dist.dropped)}")
-    tarball = write_tarball(dist_root, cache / "dist" / f"pyodide-{pins.pyodide_version}-portinglab.tar.bz2")
-
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".build-", dir=output.parent) as tmp:
         work = Path(tmp)
+        wheels = work / "lite" / "wheels"
+        extras = stage_wheels(fetched, wheels)
+        log(f"[pyodide] assembling Pyodide {pins.pyodide_version}")
+        dist = assemble_pyodide(
+            fetched.pyodide_core, pins.pyodide_core.files, pins.pyodide_version,
+            fetched.pyodide_packages, pins.pyodide_packages.prefix, extras, work / "pyodide",
+        )
+        log(f"[pyodide] {len(dist.used)} official package files verified against the lock; "
+            f"lock keeps {len(dist.lock['packages'])} packages, drops {len(dist.dropped)}")
+        tarball = write_tarball(dist.root, work / f"pyodide-{pins.pyodide_version}-portinglab.tar.bz2")
         staged = work / "site"
         run_jupyter_lite_build(staged, tarball, work, log=log)
         stage_vendor(fetched, staged)
         write_manifest(staged, pins)
         verify_site(staged)
+        publish_wheels(wheels)
         if output.exists():
             shutil.rmtree(output)
         staged.rename(output)
