@@ -103,3 +103,19 @@ def kernel(page, site_url) -> BrowserKernel:
     """A fresh Pyodide kernel of the built site, in a lab page."""
     page.goto(site_url + "lab/index.html")
     return BrowserKernel(page)
+
+
+@pytest.fixture(scope="module")
+def module_kernel(browser, site_url):
+    """One Pyodide kernel shared by a module's tests (a kernel start costs ~10 s).
+
+    Tests that use it must leave the kernel usable; the guard still applies.
+    """
+    guard = OffMachineGuard()
+    context = browser.new_context()
+    context.route("**/*", guard)
+    pg = context.new_page()
+    pg.goto(site_url + "lab/index.html")
+    yield BrowserKernel(pg)
+    context.close()
+    assert guard.attempts == [], f"requests tried to leave the machine: {guard.attempts}"
