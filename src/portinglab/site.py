@@ -123,15 +123,17 @@ def stage_lite_dir(work: Path) -> Path:
     return lite
 
 
-def run_jupyter_lite_build(output: Path, pyodide_tarball: Path, work: Path, log=print) -> None:
-    """`jupyter lite build` in a fresh lite dir, doit database and cache (all in `work`)."""
-    lite = stage_lite_dir(work)
+def run_jupyter_lite_build(lite: Path, output: Path, pyodide_tarball: Path, work: Path,
+                           extra_args: tuple[str, ...] = (), log=print) -> None:
+    """`jupyter lite build` of the lite dir `lite`, with a fresh doit database (it lives in
+    the working folder, `lite`) and cache (in `work`)."""
     cmd = [
         sys.executable, "-m", "jupyter", "lite", "build",
         "--lite-dir", str(lite),
         "--output-dir", str(output),
         "--pyodide", str(pyodide_tarball),
         f"--LiteBuildConfig.cache_dir={work / 'cache'}",
+        *extra_args,
     ]
     log("[build] " + " ".join(cmd[2:]))
     proc = subprocess.run(cmd, cwd=lite, capture_output=True, text=True, stdin=subprocess.DEVNULL)
@@ -166,7 +168,7 @@ def build_site(output: Path = paths.OUTPUT, cache: Path = paths.CACHE, refresh: 
             f"lock keeps {len(dist.lock['packages'])} packages, drops {len(dist.dropped)}")
         tarball = write_tarball(dist.root, work / f"pyodide-{pins.pyodide_version}-portinglab.tar.bz2")
         staged = work / "site"
-        run_jupyter_lite_build(staged, tarball, work, log=log)
+        run_jupyter_lite_build(stage_lite_dir(work), staged, tarball, work, log=log)
         stage_vendor(fetched, staged)
         write_manifest(staged, pins)
         verify_site(staged)

@@ -1,0 +1,196 @@
+"""Page open -> kernel idle -> first cell output: Porting Lab vs a vanilla JupyterLite.
+
+Both sites use the same self-hosted Pyodide 0.27.7 (official npm core, the same
+verified package files); the vanilla one has nothing else: only the Pyodide
+kernel's own labextension, and the `comm` wheel its kernel cannot start without.
+Each load is timed in the page (performance.now(), origin = navigation start) in
+Debian's Chromium, served from loopback by the project's server, network cut.
+
+    ./portlab bench [--runs N] [--reuse]
+
+Prints medians and ratios (Porting Lab / vanilla), measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
+
+from browser import OffMachineGuard, launch  # noqa: E402
+from portinglab import paths  # noqa: E402
+from portinglab.fetch import fetch_all, verify_sha256  # noqa: E402
+from portinglab.pins import load_pins  # noqa: E402
+from portinglab.pyodide_dist import assemble_pyodide, write_tarball  # noqa: E402
+from portinglab.serve import serve_in_thread  # noqa: E402
+from portinglab.site import build_site, run_jupyter_lite_build, verify_site  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results"
+FIRST_CELL = "import numpy\nprint(numpy.__version__)"
+#: issue 8's goal: Porting Lab's first cell imports its bridges too (`--lab-cell bridges`)
+LAB_CELLS = {"numpy": FIRST_CELL, "bridges": "import cv2, onnxruntime, numpy\nprint(numpy.__version__)"}
+
+# Timed in the page: wait for the notebook's kernel to be idle, then run the first cell.
+MEASURE_JS = """
+async (code) => {
+  while (!window.jupyterapp) await new Promise(r => setTimeout(r, 20));
+  const app = window.jupyterapp;
+  await app.restored;
+  let panel;
+  while (!(panel = app.shell.currentWidget) || !panel.sessionContext) await new Promise(r => setTimeout(r, 20));
+  await panel.sessionContext.ready;
+  let kernel;
+  while (!(kernel = panel.sessionContext.session?.kernel) || kernel.status !== 'idle')
+    await new Promise(r => setTimeout(r, 10));
+  const idle = performance.now();
+  const output = await new Promise((resolve, reject) => {
+    const future = kernel.requestExecute({code});
+    future.onIOPub = (msg) => {
+      if (msg.header.msg_type === 'stream') resolve(performance.now());
+      if (msg.header.msg_type === 'error') reject(new Error(msg.content.evalue));
+    };
+  });
+  const bytes = performance.getEntriesByType('resource').reduce((n, e) => n + (e.transferSize || 0), 0);
+  return {idle, output, requests: performance.getEntriesByType('resource').length, bytes};
+}
+"""
+
+
+def wheel_from_lock(requirement: str, dest: Path) -> Path:
+    """A wheel pinned in requirements.lock (hash-checked by pip)."""
+    name = requirement.split("==")[0]
+    lock = (ROOT / "requirements.lock").read_text().replace("\\\n", " ").splitlines()
+    line = next(l for l in lock if l.lower().startswith(requirement.lower()))
+    pinned = tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False)
+    pinned.write(line + "\n")
+    pinned.close()
+    subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--require-hashes",
+                    "-r", pinned.name, "-d", str(dest)], check=True, stdin=subprocess.DEVNULL)
+    return next(dest.glob(f"{name.replace('-', '_')}-*.whl"))
+
+
+def build_vanilla(out: Path) -> Path:
+    """A plain JupyterLite: same Pyodide, the Pyodide kernel, comm, one notebook."""
+    pins = load_pins()
+    fetched = fetch_all(pins, paths.CACHE, log=lambda *_: None)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        dist = assemble_pyodide(fetched.pyodide_core, pins.pyodide_core.files, pins.pyodide_version,
+                                fetched.pyodide_packages, pins.pyodide_packages.prefix, [], work / "pyodide")
+        tarball = write_tarball(dist.root, work / "pyodide.tar.bz2")
+        lite = work / "lite"
+        (lite / "content").mkdir(parents=True)
+        (lite / "pypi").mkdir()
+        comm = next(path for pin, path in fetched.wheels if pin.requirement.startswith("comm=="))
+        (lite / "pypi" / comm.name).write_bytes(comm.read_bytes())
+        (lite / "content" / "bench.ipynb").write_text(json.dumps(notebook(FIRST_CELL)))
+        (lite / "jupyter-lite.json").write_text(json.dumps({
+            "jupyter-lite-schema-version": 0,
+            "jupyter-config-data": {"exposeAppInBrowser": True, "litePluginSettings": {
+                "@jupyterlite/pyodide-kernel-extension:kernel": {"disablePyPIFallback": True}}},
+        }))
+        kernel_ext = wheel_from_lock("jupyterlite-pyodide-kernel==", work)
+        run_jupyter_lite_build(lite, out, tarball, work, extra_args=(
+            "--contents", str(lite / "content"), "--ignore-sys-prefix",
+            f"--LiteBuildConfig.federated_extensions={kernel_ext}",
+        ), log=lambda *_: None)
+    return out
+
+
+def notebook(code: str) -> dict:
+    return {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+                       "source": code}],
+            "metadata": {"kernelspec": {"name": "python", "display_name": "Python (Pyodide)"}},
+            "nbformat": 4, "nbformat_minor": 5}
+
+
+def measure(browser, url: str, code: str, runs: int) -> dict[str, list[float]]:
+    """`runs` cold loads (fresh context: empty cache, no service worker), each followed
+    by one warm load (same context, second visit)."""
+    samples = {k: [] for k in ("cold_idle", "cold_output", "warm_idle", "warm_output", "cold_mb", "requests")}
+    for _ in range(runs):
+        guard = OffMachineGuard()
+        context = browser.new_context()
+        context.route("**/*", guard)
+        page = context.new_page()
+        page.set_default_timeout(300_000)
+        for visit in ("cold", "warm"):
+            page.goto(url)
+            result = page.evaluate(MEASURE_JS, code)
+            samples[f"{visit}_idle"].append(result["idle"] / 1000)
+            samples[f"{visit}_output"].append(result["output"] / 1000)
+            if visit == "cold":
+                samples["cold_mb"].append(result["bytes"] / 1e6)
+                samples["requests"].append(result["requests"])
+        context.close()
+        assert not guard.attempts, guard.attempts
+    return samples
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--reuse", action="store_true", help="reuse sites built by an earlier run")
+    parser.add_argument("--lab-cell", choices=sorted(LAB_CELLS), default="numpy",
+                        help="Porting Lab's first cell (vanilla always runs `import numpy`)")
+    args = parser.parse_args()
+
+    lab_site, vanilla_site = RESULTS / "portinglab-site", RESULTS / "vanilla-site"
+    if not (args.reuse and lab_site.exists()):
+        build_site(lab_site, log=lambda *_: None)
+    verify_site(lab_site)
+    if not (args.reuse and vanilla_site.exists()):
+        build_vanilla(vanilla_site)
+    lab_cell = LAB_CELLS[args.lab_cell]
+    # the cell is sent to the notebook's kernel by the harness; the notebook opened is any small one
+    from playwright.sync_api import sync_playwright
+
+    lab_server, lab_url = serve_in_thread(lab_site, port=0)
+    vanilla_server, vanilla_url = serve_in_thread(vanilla_site, port=0)
+    rows = {}
+    with sync_playwright() as p:
+        browser = launch(p)
+        # interleave the two sites so machine load affects both alike
+        for name, url, code in [("vanilla", f"{vanilla_url}lab/index.html?path=bench.ipynb", FIRST_CELL),
+                                ("portinglab", f"{lab_url}lab/index.html?path=en/01-welcome.ipynb", lab_cell)]:
+            rows[name] = measure(browser, url, code, args.runs)
+        browser.close()
+    lab_server.shutdown()
+    vanilla_server.shutdown()
+
+    print(f"\nStartup, median of {args.runs} loads each; {platform.node()}, {platform.machine()}, "
+          f"{__import__('os').cpu_count()} cores; Chromium {CHROMIUM_VERSION()}")
+    print(f"{'metric':32} {'Porting Lab':>12} {'vanilla':>12} {'ratio':>7}")
+    labels = {
+        "cold_idle": "cold: page open -> kernel idle, s",
+        "cold_output": "cold: page open -> 1st output, s",
+        "warm_idle": "warm: page open -> kernel idle, s",
+        "warm_output": "warm: page open -> 1st output, s",
+        "cold_mb": "cold: MB transferred",
+        "requests": "cold: requests",
+    }
+    summary = {}
+    for key, label in labels.items():
+        lab, van = statistics.median(rows["portinglab"][key]), statistics.median(rows["vanilla"][key])
+        summary[key] = {"portinglab": lab, "vanilla": van, "ratio": lab / van if van else None}
+        print(f"{label:32} {lab:12.2f} {van:12.2f} {lab / van:7.2f}")
+    print("first cells: Porting Lab", repr(lab_cell), "| vanilla", repr(FIRST_CELL))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "startup.json").write_text(json.dumps({"runs": args.runs, "samples": rows, "medians": summary}, indent=1))
+    return 0
+
+
+def CHROMIUM_VERSION() -> str:
+    return subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True, text=True).stdout.strip()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
