@@ -61,6 +61,11 @@ class SiteRequestHandler(SimpleHTTPRequestHandler):
         self.send_header("X-Content-Type-Options", "nosniff")
         super().end_headers()
 
+    def send_header(self, keyword: str, value: str) -> None:
+        if keyword.lower() == "content-length" and self.command != "HEAD":
+            self.server.count(int(value))
+        super().send_header(keyword, value)
+
     def send_head(self):
         fs_path = Path(self.translate_path(self.path))
         root = Path(self.directory).resolve()
@@ -85,6 +90,17 @@ class SiteRequestHandler(SimpleHTTPRequestHandler):
 class SiteServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._lock = threading.Lock()
+        self.responses = 0
+        self.bytes_sent = 0  # response bodies, as announced by Content-Length
+
+    def count(self, nbytes: int) -> None:
+        with self._lock:
+            self.responses += 1
+            self.bytes_sent += nbytes
 
 
 def make_server(site: Path, host: str = "127.0.0.1", port: int = 8000,

@@ -121,3 +121,15 @@ def test_malformed_and_slow_clients_do_not_stop_the_others(served):
     assert time.monotonic() - started < 5
     slow.close()
     bad.close()
+
+
+def test_the_server_counts_what_it_serves(built_site):
+    server, _ = serve_in_thread(built_site, port=0)
+    try:
+        addr = server.server_address[:2]
+        size = (built_site / "static/pyodide/pyodide.asm.wasm").stat().st_size
+        get(addr, "/static/pyodide/pyodide.asm.wasm")
+        get(addr, "/static/pyodide/pyodide.asm.wasm", method="HEAD")
+        assert (server.responses, server.bytes_sent) == (1, size)
+    finally:
+        server.shutdown()
