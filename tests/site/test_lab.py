@@ -83,3 +83,23 @@ def test_vendored_opencv_js_and_onnxruntime_web_load_offline_in_the_kernel(kerne
         "print(json.dumps({'shape': shape, 'build': 'OpenCV 4.12.0' in js.cv.getBuildInformation()}))"
     )
     assert info == {"shape": [3, 4], "build": True}
+
+
+def test_the_lab_speaks_chinese(page, site_url):
+    """Workshops in Chinese: the zh_CN language pack is built in (Settings > Language)."""
+    page.goto(site_url + "lab/index.html")
+    page.wait_for_selector("li.lm-MenuBar-item:has-text('File')")
+    page.evaluate(
+        """async () => {
+          while (!window.jupyterapp) await new Promise(r => setTimeout(r, 50));
+          await window.jupyterapp.restored;
+          await window.jupyterapp.serviceManager.settings.save(
+            '@jupyterlab/translation-extension:plugin', JSON.stringify({locale: 'zh_CN'}));
+        }"""
+    )
+    page.reload()
+    page.wait_for_selector("li.lm-MenuBar-item:has-text('文件')")
+    assert page.locator("li.lm-MenuBar-item:has-text('内核')").count() == 1  # Kernel
+    page.wait_for_selector("#jupyterlab-splash", state="detached")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "lab-zh_CN.png"))
