@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return args.run(args)
-    except (AssetError, SiteError) as exc:
+    except (AssetError, SiteError, OSError) as exc:
         print(f"portlab {args.command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

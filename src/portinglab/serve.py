@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import threading
 from functools import partial
 from http import HTTPStatus
@@ -118,13 +119,33 @@ def serve_in_thread(site: Path, **kwargs) -> tuple[SiteServer, str]:
     return server, f"http://{host}:{port}/"
 
 
+def lan_addresses() -> list[str]:
+    """This machine's non-loopback IPv4 addresses (what workshop participants type)."""
+    found = set()
+    try:
+        found.update(info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET))
+    except OSError:
+        pass
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:  # no packet is sent: this only asks the routing table for the default interface
+            probe.connect(("10.255.255.255", 1))
+            found.add(probe.getsockname()[0])
+        except OSError:
+            pass
+    return sorted(a for a in found if not a.startswith("127."))
+
+
 def serve(site: Path, host: str = "127.0.0.1", port: int = 8000, isolated: bool = False) -> None:
-    server = make_server(site, host, port, isolated, quiet=False)
-    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    try:
+        server = make_server(site, host, port, isolated, quiet=False)
+    except OSError as exc:
+        raise OSError(f"cannot serve on {host}:{port}: {exc.strerror} (try another --port)") from exc
+    port = server.server_address[1]
+    shown = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
     print(f"Porting Lab: http://{shown}:{port}/lab/index.html  (serving {site}; Ctrl+C stops)")
     if host in ("0.0.0.0", "", "::"):
-        print("  listening on every interface: workshop participants open http://<this machine's LAN address>:"
-              f"{port}/lab/index.html")
+        for address in lan_addresses():
+            print(f"  on the LAN: http://{address}:{port}/lab/index.html")
     if isolated:
         print("  cross-origin isolated (COOP/COEP): onnxruntime-web can use threads")
     try:

@@ -133,3 +133,49 @@ def test_the_server_counts_what_it_serves(built_site):
         assert (server.responses, server.bytes_sent) == (1, size)
     finally:
         server.shutdown()
+
+
+def _cli(*args, **kwargs):
+    import os
+    import subprocess
+    import sys
+
+    from portinglab import paths
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "portinglab", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL, text=True, env={**os.environ, "PYTHONPATH": str(paths.ROOT / "src")}, **kwargs,
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_the_serve_command_serves_the_lab_and_stops_on_ctrl_c(built_site):
+    import signal
+
+    port = _free_port()
+    proc = _cli("serve", "--no-build", "--output", str(built_site), "--port", str(port), "--isolated")
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                resp, body = get(("127.0.0.1", port), "/lab/index.html")
+                break
+            except OSError:
+                assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read()
+                time.sleep(0.2)
+        assert resp.status == 200 and resp.getheader("Cross-Origin-Embedder-Policy") == "require-corp"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=10)
+    assert f"http://127.0.0.1:{port}/lab/index.html" in out
+
+
+def test_a_port_in_use_is_a_clear_error(served, built_site):
+    proc = _cli("serve", "--no-build", "--output", str(built_site), "--port", str(served[1]))
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2 and f"cannot serve on 127.0.0.1:{served[1]}: Address already in use" in err
