@@ -41,17 +41,62 @@ def can_run_sync() -> bool:
     return bool(crs())
 
 
-def await_sync(promise, what: str):
-    """The value of a JS promise, synchronously (needs JSPI)."""
-    from pyodide.ffi import run_sync
+def call_settled(obj, method: str, *args):
+    """`obj[method](...args)` as a JS promise that never rejects: `{ok, value | error}`.
 
+    The promise never reaches Python itself: a rejected JS promise handed to Python
+    (run_sync, await) is also reported by the kernel's event loop as an unhandled error.
+    """
+    if "settle" not in _state:
+        import js
+
+        _state["settle"] = js.Function.new(
+            "obj", "method", "args",
+            "return Promise.resolve().then(() => obj[method](...args))"
+            ".then(value => ({ok: true, value}), error => ({ok: false, error}));")
+    from pyodide.ffi import to_js
+
+    return _state["settle"](obj, method, to_js(list(args), create_pyproxies=False))
+
+
+def unwrap(settled):
+    """The value of a settled call, or its error raised as JsError."""
+    if settled.ok:
+        return settled.value
+    err = settled.error
+    raise JsError(f"{getattr(err, 'name', 'Error')}: {getattr(err, 'message', err)}")
+
+
+def require_sync(what: str) -> None:
     if not can_run_sync():
         raise RuntimeError(
             f"{what} needs to wait for onnxruntime-web synchronously, which this browser cannot do here "
             "(no JavaScript Promise Integration, or not called from a cell). Use the awaitable form instead:\n"
             "    outputs = await session.run_async(None, feeds)"
         )
-    return run_sync(promise)
+
+
+def call_sync(obj, method: str, *args, what: str = "onnxruntime"):
+    """`obj[method](...args)`'s promised value, synchronously (JSPI); JS errors raise JsError."""
+    from pyodide.ffi import run_sync
+
+    require_sync(what)
+    return unwrap(run_sync(call_settled(obj, method, *args)))
+
+
+class JsError(Exception):
+    """A JavaScript error (onnxruntime-web's), as `Name: message`; the bridge maps it."""
+
+
+def _settle():
+    """A JS function turning a promise into one that never rejects: {ok, value | error}
+    (a rejection awaited with run_sync is also reported as unhandled by the event loop)."""
+    if "settle" not in _state:
+        import js
+
+        _state["settle"] = js.Function.new(
+            "p", "return Promise.resolve(p).then(value => ({ok: true, value}), error => ({ok: false, error}));")
+    return _state["settle"]
 
 
 def _dist_url(file: str) -> str:
@@ -65,14 +110,14 @@ def _fetch_wasm(url: str, label: str):
     import js
 
     started = time.monotonic()
-    resp = await_sync(js.fetch(url), f"loading {label}")
+    resp = call_sync(js, "fetch", url, what=f"loading {label}")
     if not resp.ok:
         raise RuntimeError(f"could not load {url}: HTTP {resp.status}")
     total = int(resp.headers.get("content-length") or 0)
     reader = resp.body.getReader()
     chunks, got, shown = [], 0, False
     while True:
-        part = await_sync(reader.read(), f"loading {label}")
+        part = call_sync(reader, "read", what=f"loading {label}")
         if part.done:
             break
         chunks.append(part.value)
@@ -165,7 +210,7 @@ def webgpu_adapter_available() -> bool:
         return False
     if "adapter" not in _state:
         try:
-            _state["adapter"] = await_sync(gpu.requestAdapter(), "asking for a WebGPU adapter") is not None
+            _state["adapter"] = call_sync(gpu, "requestAdapter", what="asking for a WebGPU adapter") is not None
         except Exception:
             _state["adapter"] = False
     return _state["adapter"]

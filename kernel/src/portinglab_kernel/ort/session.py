@@ -24,7 +24,15 @@ from .tensors import NUMPY_TO_ORT, ONNX_TYPE, ORT_TYPES, Borrowed, from_ort, onn
 
 CPU = "CPUExecutionProvider"
 WEBGPU = "WebGpuExecutionProvider"
-ALL_PROVIDERS = [WEBGPU, CPU]
+#: CPython onnxruntime 1.30's get_all_providers(): a name from here that is missing only warns
+ALL_PROVIDERS = [
+    "NvTensorRTRTXExecutionProvider", "TensorrtExecutionProvider", "CUDAExecutionProvider",
+    "MIGraphXExecutionProvider", "OpenVINOExecutionProvider", "DnnlExecutionProvider", "VitisAIExecutionProvider",
+    "QNNExecutionProvider", "NnapiExecutionProvider", "VSINPUExecutionProvider", "JsExecutionProvider",
+    "CoreMLExecutionProvider", "ACLExecutionProvider", "DmlExecutionProvider", "RknpuExecutionProvider",
+    "WebNNExecutionProvider", WEBGPU, "XnnpackExecutionProvider", "CANNExecutionProvider",
+    "AzureExecutionProvider", CPU,
+]
 
 
 class GraphOptimizationLevel(enum.IntEnum):
@@ -201,7 +209,7 @@ def _shape(js_shape) -> list:
     for d in js_shape or []:
         if isinstance(d, str):
             out.append(d or None)
-        elif isinstance(d, (int, float)) and d >= 0:
+        elif isinstance(d, (int, float)) and 0 <= d < 2**31:  # -1 may come as 2**32 - 1
             out.append(int(d))
         else:
             out.append(None)
@@ -240,6 +248,7 @@ class InferenceSession:
     def __init__(self, path_or_bytes, sess_options: SessionOptions | None = None, providers=None,
                  provider_options=None, **kwargs):
         self._sess = None
+        self._pending = None
         self._model_path = path_or_bytes if isinstance(path_or_bytes, (str, os.PathLike)) else None
         model, source = _load_bytes(path_or_bytes)
         self._sess_options = sess_options or SessionOptions()
@@ -264,22 +273,26 @@ class InferenceSession:
         try:
             from ..copies import record_copy
 
-            record_copy("py->ort", len(model), "InferenceSession", dtype="uint8", shape=(len(model),))
-            promise = ort.InferenceSession.create(buf.data, self._sess_options._to_js(self._providers))
-            self._pending = promise
-            try:
-                self._sess = runtime.await_sync(promise, "InferenceSession(...)")
-            except RuntimeError:
-                if runtime.can_run_sync():
-                    raise
-                # no JSPI: the session is finished by the first `await session.run_async(...)`
-                self._sess = None
-            except Exception as e:  # JsException from onnxruntime-web
-                src = "bytes" if source == "bytes" else source
-                err = from_js(e)
-                if "protobuf parsing failed" in str(err).lower() and src != "bytes":
-                    raise ort_error(7, f"Load model from {src} failed:Protobuf parsing failed.") from None
-                raise err from None
+            opts = self._sess_options._to_js(self._providers)
+            if runtime.can_run_sync():
+                # onnxruntime-web copies the model from this view of the Pyodide heap
+                record_copy("py->ort", len(model), "InferenceSession", dtype="uint8", shape=(len(model),))
+                try:
+                    self._sess = runtime.call_sync(ort.InferenceSession, "create", buf.data, opts,
+                                                   what="InferenceSession(...)")
+                except runtime.JsError as e:
+                    err = from_js(e)
+                    if "protobuf parsing failed" in str(err).lower() and source != "bytes":
+                        raise ort_error(7, f"Load model from {source} failed:Protobuf parsing failed.") from None
+                    raise err from None
+            else:
+                # no JSPI: creation finishes in the background; the first
+                # `await session.run_async(...)` waits for it. The view cannot outlive
+                # this call, so onnxruntime-web gets a copy.
+                data = buf.data.slice()
+                record_copy("py->js", len(model), "InferenceSession", dtype="uint8", shape=(len(model),))
+                record_copy("js->ort", len(model), "InferenceSession", dtype="uint8", shape=(len(model),))
+                self._pending = runtime.call_settled(ort.InferenceSession, "create", data, opts)
         finally:
             buf.release()
             px.destroy()
@@ -299,7 +312,7 @@ class InferenceSession:
         if self._sess is None:
             if getattr(self, "_pending", None) is None:
                 raise RuntimeError("this InferenceSession was released")
-            runtime.await_sync(self._pending, "using the session")  # raises the await hint
+            runtime.require_sync("using this session")  # raises, with the await form
         return self._sess
 
     # -- metadata
@@ -427,7 +440,8 @@ class InferenceSession:
             held.arrays = feeds  # keep the numpy memory alive while onnxruntime-web reads it
             opts = run_options._to_js() if run_options is not None else None
             fetches = to_js(names)
-            promise = sess.run(js_feeds, fetches, opts) if opts is not None else sess.run(js_feeds, fetches)
+            args = (js_feeds, fetches, opts) if opts is not None else (js_feeds, fetches)
+            promise = runtime.call_settled(sess, "run", *args)
         except BaseException:
             held.release()
             raise
@@ -435,16 +449,15 @@ class InferenceSession:
 
     def run(self, output_names, input_feed, run_options: RunOptions | None = None) -> list[np.ndarray]:
         """Run the model; a list of numpy arrays, in the order of `output_names`."""
-        if not runtime.can_run_sync():
-            runtime.await_sync(None, "InferenceSession.run")  # raises, with the await form
+        runtime.require_sync("InferenceSession.run")  # raises, with the await form
+        from pyodide.ffi import run_sync
+
         promise, names, held = self._start(output_names, input_feed, run_options)
         try:
             try:
-                result = runtime.await_sync(promise, "InferenceSession.run")
-            except Exception as e:
-                if type(e).__name__ == "JsException":
-                    raise from_js(e) from None
-                raise
+                result = runtime.unwrap(run_sync(promise))
+            except runtime.JsError as e:
+                raise from_js(e) from None
         finally:
             held.release()
         return self._collect(result, names)
@@ -452,18 +465,17 @@ class InferenceSession:
     async def _run_awaitable(self, output_names, input_feed, run_options):
         if self._sess is None and getattr(self, "_pending", None) is not None:
             try:
-                self._sess = await self._pending
-            except Exception as e:
+                self._sess = runtime.unwrap(await self._pending)
+            except runtime.JsError as e:
                 raise from_js(e) from None
+            self._pending = None
             self._set_io()
         promise, names, held = self._start(output_names, input_feed, run_options)
         try:
             try:
-                result = await promise
-            except Exception as e:
-                if type(e).__name__ == "JsException":
-                    raise from_js(e) from None
-                raise
+                result = runtime.unwrap(await promise)
+            except runtime.JsError as e:
+                raise from_js(e) from None
         finally:
             held.release()
         return self._collect(result, names)
@@ -502,12 +514,13 @@ class InferenceSession:
     # -- lifetime
     def release(self) -> None:
         """Free the session in onnxruntime-web's heap now (also on `__del__` and `with`)."""
-        sess, self._sess, self._pending = self._sess, None, None
+        sess, self._sess, self._pending = getattr(self, "_sess", None), None, None
         if sess is not None:
             try:
-                p = sess.release()
                 if runtime.can_run_sync():
-                    runtime.await_sync(p, "release")
+                    runtime.call_sync(sess, "release", what="release")
+                else:
+                    runtime.call_settled(sess, "release")
             except Exception:
                 pass
 
