@@ -1,0 +1,117 @@
+// The JavaScript half of the cv2 bridge. Evaluated once per kernel, called with
+// opencv.js's Module (`cv`) and Pyodide's Module (`py`); returns the helper object
+// the Python half calls. Each helper is one Python->JS crossing doing a whole step,
+// so a bridged call costs a handful of crossings, not dozens.
+//
+// Memory: every Mat/MatVector a call creates goes into `arena`; the Python half
+// calls release() in a `finally`, so nothing outlives the call, also on errors.
+// Copies: the only bulk copies are HEAPU8.set() between the two wasm heaps (one per
+// input, one per output); the Python half records each of them.
+(function (cv, py) {
+  "use strict";
+  const arena = [];
+  const track = (o) => { arena.push(o); return o; };
+
+  // opencv.js throws a bare number (a pointer to a cv::Exception) for C++ errors
+  // and embind errors for bad JS arguments: turn both into an Error whose message
+  // is OpenCV's own text, tagged so the Python half knows which kind it is.
+  function wrapError(e) {
+    if (typeof e === "number") {
+      let msg;
+      try { msg = cv.exceptionFromPtr(e).msg; } catch (_) { msg = `unknown OpenCV exception (pointer ${e})`; }
+      return new Error("@@cv@@" + msg);
+    }
+    if (e && typeof e === "object" && e.name && /BindingError|TypeError|RangeError/.test(e.name)) {
+      return new Error("@@bind@@" + e.message);
+    }
+    return e;
+  }
+
+  const H = {
+    cv,
+    // numpy (Pyodide heap, at ptr) -> new Mat: one copy, straight between the heaps
+    matIn(ptr, nbytes, rows, cols, type, owned) {
+      const m = new cv.Mat(rows, cols, type);
+      if (!owned) arena.push(m);
+      if (nbytes) cv.HEAPU8.set(py.HEAPU8.subarray(ptr, ptr + nbytes), m.data.byteOffset);
+      return m;
+    },
+    empty() { return track(new cv.Mat()); },
+    vector() { return track(new cv.MatVector()); },
+    // a list of point arrays, packed by Python into one buffer; counts (int32) at countsPtr
+    vectorIn(ptr, countsPtr, n, type, pointBytes) {
+      const v = track(new cv.MatVector());
+      const counts = py.HEAP32.subarray(countsPtr >> 2, (countsPtr >> 2) + n);
+      let off = ptr;
+      for (let i = 0; i < n; i++) {
+        const m = track(new cv.Mat(counts[i], 1, type));
+        const nb = counts[i] * pointBytes;
+        if (nb) cv.HEAPU8.set(py.HEAPU8.subarray(off, off + nb), m.data.byteOffset);
+        off += nb;
+        v.push_back(m);
+      }
+      return v;
+    },
+    // [rows, cols, type, nbytes] of a Mat (continuous, as results are)
+    meta(m) {
+      if (m.empty()) return [0, 0, m.type(), 0];
+      return [m.rows, m.cols, m.type(), m.total() * m.elemSize()];
+    },
+    // Mat -> numpy buffer at ptr (Pyodide heap): one copy
+    matOut(m, ptr, nbytes) {
+      if (!nbytes) return;
+      if (!m.isContinuous()) throw new Error("@@cv@@result Mat is not continuous");
+      const off = m.data.byteOffset;
+      py.HEAPU8.set(cv.HEAPU8.subarray(off, off + nbytes), ptr);
+    },
+    // metas of a MatVector, flattened: [rows, cols, type, nbytes, rows, ...]
+    vectorMeta(v) {
+      const out = [];
+      for (let i = 0, n = v.size(); i < n; i++) {
+        const m = v.get(i);
+        out.push(m.rows, m.cols, m.type(), m.total() * m.elemSize());
+        m.delete();
+      }
+      return out;
+    },
+    // every Mat of a vector, back to back, into one buffer at ptr
+    vectorOut(v, ptr) {
+      let off = ptr;
+      for (let i = 0, n = v.size(); i < n; i++) {
+        const m = v.get(i);
+        try {
+          const nb = m.total() * m.elemSize();
+          if (nb) py.HEAPU8.set(cv.HEAPU8.subarray(m.data.byteOffset, m.data.byteOffset + nb), off);
+          off += nb;
+        } finally { m.delete(); }
+      }
+    },
+    size(w, h) { return new cv.Size(w, h); },
+    point(x, y) { return new cv.Point(x, y); },
+    scalar(a, b, c, d) { return [a, b, c, d]; },
+    // run cv[name](...args), with opencv.js's errors made readable
+    call(name, ...args) {
+      try { return cv[name](...args); } catch (e) { throw wrapError(e); }
+    },
+    // the same, for functions that return a new Mat (tracked for release)
+    callMat(name, ...args) {
+      try { return track(cv[name](...args)); } catch (e) { throw wrapError(e); }
+    },
+    // small structs back as flat arrays
+    rotatedRect(r) { return [r.center.x, r.center.y, r.size.width, r.size.height, r.angle]; },
+    flatPoints(pts) { const out = []; for (const p of pts) out.push(p.x, p.y); return out; },
+    rect(r) { return [r.x, r.y, r.width, r.height]; },
+    rr(cx, cy, w, h, angle) { return {center: {x: cx, y: cy}, size: {width: w, height: h}, angle}; },
+    release() {
+      let n = 0;
+      while (arena.length) {
+        const o = arena.pop();
+        try { if (!o.isDeleted()) { o.delete(); n++; } } catch (_) { /* already gone */ }
+      }
+      return n;
+    },
+    live() { return arena.length; },
+    heapBytes() { return cv.HEAPU8.length; },
+  };
+  return H;
+})

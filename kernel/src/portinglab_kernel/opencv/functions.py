@@ -1,0 +1,583 @@
+"""The bridged functions: opencv-python's signatures and return values, computed by opencv.js.
+
+Each function parses its arguments as opencv-python does, copies each input array
+once into the opencv.js heap, runs the opencv.js function, copies each result once
+back into a new numpy array, and deletes every Mat it made (see call.session).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import constants as C
+from .call import bool_, bridged, float_, int_, point_float, point_int, scalar, seq, session
+from .errors import bad_argument, error
+from .mats import (as_mat_array, mat_back_into, mat_in, mat_out, to_mat_arg, vector_in, vector_out)
+
+_S = lambda H, v, name, func: H.scalar(*scalar(v, name, func))  # noqa: E731
+_MORPH_DEFAULT_BORDER = [float(np.finfo(np.float64).max)] * 4  # morphologyDefaultBorderValue()
+
+
+def _size(H, v, name, func):
+    w, h = seq(v, 2, name, func, int_)
+    return H.size(w, h)
+
+
+def _anchor(H, v, func):
+    x, y = point_int((-1, -1) if v is None else v, "anchor", func)
+    return H.point(x, y)
+
+
+# ---------------------------------------------------------------- colour, geometry
+
+@bridged
+def cvtColor(src, code, dst=None, dstCn=0):
+    with session("cvtColor") as H:
+        out = H.empty()
+        H.call("cvtColor", to_mat_arg(H, src, "src", "cvtColor"), out, int_(code, "code", "cvtColor"),
+               int_(dstCn, "dstCn", "cvtColor"))
+        return mat_out(H, out, "cvtColor", dst)
+
+
+@bridged
+def resize(src, dsize, dst=None, fx=0, fy=0, interpolation=C.INTER_LINEAR):
+    with session("resize") as H:
+        s = to_mat_arg(H, src, "src", "resize")
+        size = (0, 0) if dsize is None else dsize
+        out = H.empty()
+        H.call("resize", s, out, _size(H, size, "dsize", "resize"), float_(fx, "fx", "resize"),
+               float_(fy, "fy", "resize"), int_(interpolation, "interpolation", "resize"))
+        return mat_out(H, out, "resize", dst)
+
+
+@bridged
+def getPerspectiveTransform(src, dst, solveMethod=C.DECOMP_LU):
+    f = "getPerspectiveTransform"
+    with session(f) as H:
+        a = as_mat_array(src, "src", f)
+        b = as_mat_array(dst, "dst", f)
+        for arr, name in ((a, "src"), (b, "dst")):
+            if arr is None or arr.dtype != np.float32 or arr.size != 8:
+                raise error(f"OpenCV(4.12.0) :-1: error: (-215:Assertion failed) {name}.checkVector(2, CV_32F) == 4 "
+                            f"in function 'getPerspectiveTransform'\n", -215, "", f)
+        m = H.callMat(f, mat_in(H, a.reshape(4, 1, 2), f), mat_in(H, b.reshape(4, 1, 2), f),
+                      int_(solveMethod, "solveMethod", f))
+        return mat_out(H, m, f)
+
+
+@bridged
+def warpPerspective(src, M, dsize, dst=None, flags=C.INTER_LINEAR, borderMode=C.BORDER_CONSTANT, borderValue=None):
+    f = "warpPerspective"
+    with session(f) as H:
+        s = to_mat_arg(H, src, "src", f)
+        m = to_mat_arg(H, M, "M", f)
+        out = H.empty()
+        H.call(f, s, out, m, _size(H, dsize, "dsize", f), int_(flags, "flags", f),
+               int_(borderMode, "borderMode", f), _S(H, borderValue, "borderValue", f))
+        return mat_out(H, out, f, dst)
+
+
+@bridged
+def warpAffine(src, M, dsize, dst=None, flags=C.INTER_LINEAR, borderMode=C.BORDER_CONSTANT, borderValue=None):
+    f = "warpAffine"
+    with session(f) as H:
+        s = to_mat_arg(H, src, "src", f)
+        m = to_mat_arg(H, M, "M", f)
+        out = H.empty()
+        H.call(f, s, out, m, _size(H, dsize, "dsize", f), int_(flags, "flags", f),
+               int_(borderMode, "borderMode", f), _S(H, borderValue, "borderValue", f))
+        return mat_out(H, out, f, dst)
+
+
+@bridged
+def getRotationMatrix2D(center, angle, scale):
+    f = "getRotationMatrix2D"
+    with session(f) as H:
+        cx, cy = point_float(center, "center", f)
+        m = H.callMat(f, H.point(cx, cy), float_(angle, "angle", f), float_(scale, "scale", f))
+        return mat_out(H, m, f)
+
+
+@bridged
+def rotate(src, rotateCode, dst=None):
+    f = "rotate"
+    with session(f) as H:
+        code = int_(rotateCode, "rotateCode", f)
+        s = to_mat_arg(H, src, "src", f)
+        if code not in (C.ROTATE_90_CLOCKWISE, C.ROTATE_180, C.ROTATE_90_COUNTERCLOCKWISE):
+            raise error(f"OpenCV(4.12.0) :-1: error: (-211:One of the arguments' values is out of range) "
+                        f"rotateCode must be ROTATE_90_CLOCKWISE (0), ROTATE_180 (1) or ROTATE_90_COUNTERCLOCKWISE (2), "
+                        f"got {code} in function 'rotate'\n", -211, "", f)
+        out = H.empty()
+        H.call(f, s, out, code)
+        return mat_out(H, out, f, dst)
+
+
+@bridged
+def flip(src, flipCode, dst=None):
+    f = "flip"
+    with session(f) as H:
+        out = H.empty()
+        H.call(f, to_mat_arg(H, src, "src", f), out, int_(flipCode, "flipCode", f))
+        return mat_out(H, out, f, dst)
+
+
+@bridged
+def copyMakeBorder(src, top, bottom, left, right, borderType, dst=None, value=None):
+    f = "copyMakeBorder"
+    with session(f) as H:
+        s = to_mat_arg(H, src, "src", f)
+        out = H.empty()
+        H.call(f, s, out, int_(top, "top", f), int_(bottom, "bottom", f), int_(left, "left", f),
+               int_(right, "right", f), int_(borderType, "borderType", f), _S(H, value, "value", f))
+        return mat_out(H, out, f, dst)
+
+
+# ---------------------------------------------------------------- arithmetic, core
+
+def _binary(f, src1, src2, dst, mask, extra=()):
+    with session(f) as H:
+        a = to_mat_arg(H, src1, "src1", f)
+        b = to_mat_arg(H, src2, "src2", f)
+        mk = to_mat_arg(H, mask, "mask", f)
+        out = H.empty()
+        H.call(f, a, b, out, mk, *extra)
+        return mat_out(H, out, f, dst)
+
+
+@bridged
+def bitwise_and(src1, src2, dst=None, mask=None):
+    return _binary("bitwise_and", src1, src2, dst, mask)
+
+
+@bridged
+def bitwise_or(src1, src2, dst=None, mask=None):
+    return _binary("bitwise_or", src1, src2, dst, mask)
+
+
+@bridged
+def bitwise_xor(src1, src2, dst=None, mask=None):
+    return _binary("bitwise_xor", src1, src2, dst, mask)
+
+
+@bridged
+def add(src1, src2, dst=None, mask=None, dtype=-1):
+    return _binary("add", src1, src2, dst, mask, (int_(dtype, "dtype", "add"),))
+
+
+@bridged
+def subtract(src1, src2, dst=None, mask=None, dtype=-1):
+    return _binary("subtract", src1, src2, dst, mask, (int_(dtype, "dtype", "subtract"),))
+
+
+@bridged
+def bitwise_not(src, dst=None, mask=None):
+    f = "bitwise_not"
+    with session(f) as H:
+        s = to_mat_arg(H, src, "src", f)
+        out = H.empty()
+        H.call(f, s, out, to_mat_arg(H, mask, "mask", f))
+        return mat_out(H, out, f, dst)
+
+
+@bridged
+def addWeighted(src1, alpha, src2, beta, gamma, dst=None, dtype=-1):
+    f = "addWeighted"
+    with session(f) as H:
+        a = to_mat_arg(H, src1, "src1", f)
+        b = to_mat_arg(H, src2, "src2", f)
+        out = H.empty()
+        H.call(f, a, float_(alpha, "alpha", f), b, float_(beta, "beta", f), float_(gamma, "gamma", f), out,
+               int_(dtype, "dtype", f))
+        return mat_out(H, out, f, dst)
+
+
+@bridged
+def mean(src, mask=None):
+    f = "mean"
+    with session(f) as H:
+        s = to_mat_arg(H, src, "src", f)
+        r = H.call(f, s, to_mat_arg(H, mask, "mask", f))
+        return tuple(float(x) for x in r.to_py())
+
+
+@bridged
+def inRange(src, lowerb, upperb, dst=None):
+    f = "inRange"
+    with session(f) as H:
+        s = to_mat_arg(H, src, "src", f)
+        lo = to_mat_arg(H, lowerb, "lowerb", f)
+        hi = to_mat_arg(H, upperb, "upperb", f)
+        out = H.empty()
+        H.call(f, s, lo, hi, out)
+        return mat_out(H, out, f, dst)
+
+
+@bridged
+def normalize(src, dst, alpha=1.0, beta=0.0, norm_type=C.NORM_L2, dtype=-1, mask=None):
+    f = "normalize"
+    with session(f) as H:
+        s = to_mat_arg(H, src, "src", f)
+        out = H.empty()
+        H.call(f, s, out, float_(alpha, "alpha", f), float_(beta, "beta", f), int_(norm_type, "norm_type", f),
+               int_(dtype, "dtype", f), to_mat_arg(H, mask, "mask", f))
+        return mat_out(H, out, f, dst if isinstance(dst, np.ndarray) else None)
+
+
+@bridged
+def invert(src, dst=None, flags=C.DECOMP_LU):
+    f = "invert"
+    with session(f) as H:
+        s = to_mat_arg(H, src, "src", f)
+        out = H.empty()
+        r = H.call(f, s, out, int_(flags, "flags", f))
+        return float(r), mat_out(H, out, f, dst)
+
+
+@bridged
+def split(m, mv=None):
+    f = "split"
+    with session(f) as H:
+        s = to_mat_arg(H, m, "m", f)
+        v = H.vector()
+        H.call(f, s, v)
+        return vector_out(H, v, f)
+
+
+@bridged
+def merge(mv, dst=None):
+    f = "merge"
+    if not isinstance(mv, (list, tuple)):
+        raise bad_argument(f, "Can't parse 'mv'. Input argument doesn't provide sequence protocol")
+    with session(f) as H:
+        v = H.vector()
+        for i, a in enumerate(mv):
+            v.push_back(to_mat_arg(H, a, f"mv[{i}]", f))
+        out = H.empty()
+        H.call(f, v, out)
+        return mat_out(H, out, f, dst)
+
+
+# ---------------------------------------------------------------- thresholds, filters, morphology
+
+@bridged
+def threshold(src, thresh, maxval, type, dst=None):  # noqa: A002 - opencv-python's name
+    f = "threshold"
+    with session(f) as H:
+        s = to_mat_arg(H, src, "src", f)
+        out = H.empty()
+        r = H.call(f, s, out, float_(thresh, "thresh", f), float_(maxval, "maxval", f), int_(type, "type", f))
+        return float(r), mat_out(H, out, f, dst)
+
+
+@bridged
+def adaptiveThreshold(src, maxValue, adaptiveMethod, thresholdType, blockSize, C, dst=None):  # noqa: N803
+    f = "adaptiveThreshold"
+    with session(f) as H:
+        s = to_mat_arg(H, src, "src", f)
+        out = H.empty()
+        H.call(f, s, out, float_(maxValue, "maxValue", f), int_(adaptiveMethod, "adaptiveMethod", f),
+               int_(thresholdType, "thresholdType", f), int_(blockSize, "blockSize", f), float_(C, "C", f))
+        return mat_out(H, out, f, dst)
+
+
+@bridged
+def GaussianBlur(src, ksize, sigmaX, dst=None, sigmaY=0, borderType=C.BORDER_DEFAULT):
+    f = "GaussianBlur"
+    with session(f) as H:
+        s = to_mat_arg(H, src, "src", f)
+        out = H.empty()
+        H.call(f, s, out, _size(H, ksize, "ksize", f), float_(sigmaX, "sigmaX", f), float_(sigmaY, "sigmaY", f),
+               int_(borderType, "borderType", f))
+        return mat_out(H, out, f, dst)
+
+
+@bridged
+def medianBlur(src, ksize, dst=None):
+    f = "medianBlur"
+    with session(f) as H:
+        s = to_mat_arg(H, src, "src", f)
+        out = H.empty()
+        H.call(f, s, out, int_(ksize, "ksize", f))
+        return mat_out(H, out, f, dst)
+
+
+@bridged
+def blur(src, ksize, dst=None, anchor=None, borderType=C.BORDER_DEFAULT):
+    f = "blur"
+    with session(f) as H:
+        s = to_mat_arg(H, src, "src", f)
+        out = H.empty()
+        H.call(f, s, out, _size(H, ksize, "ksize", f), _anchor(H, anchor, f), int_(borderType, "borderType", f))
+        return mat_out(H, out, f, dst)
+
+
+@bridged
+def Canny(image, threshold1, threshold2, edges=None, apertureSize=3, L2gradient=False):  # noqa: N803
+    f = "Canny"
+    with session(f) as H:
+        s = to_mat_arg(H, image, "image", f)
+        out = H.empty()
+        H.call(f, s, out, float_(threshold1, "threshold1", f), float_(threshold2, "threshold2", f),
+               int_(apertureSize, "apertureSize", f), bool_(L2gradient, "L2gradient", f))
+        return mat_out(H, out, f, edges)
+
+
+def _morph(f, src, kernel, dst, anchor, iterations, borderType, borderValue, op=None):
+    with session(f) as H:
+        s = to_mat_arg(H, src, "src", f)
+        k = to_mat_arg(H, kernel, "kernel", f)
+        out = H.empty()
+        bv = H.scalar(*_MORPH_DEFAULT_BORDER) if borderValue is None else _S(H, borderValue, "borderValue", f)
+        head = (s, out) if op is None else (s, out, op)
+        H.call(f, *head, k, _anchor(H, anchor, f), int_(iterations, "iterations", f),
+               int_(borderType, "borderType", f), bv)
+        return mat_out(H, out, f, dst)
+
+
+@bridged
+def dilate(src, kernel, dst=None, anchor=None, iterations=1, borderType=C.BORDER_CONSTANT, borderValue=None):
+    return _morph("dilate", src, kernel, dst, anchor, iterations, borderType, borderValue)
+
+
+@bridged
+def erode(src, kernel, dst=None, anchor=None, iterations=1, borderType=C.BORDER_CONSTANT, borderValue=None):
+    return _morph("erode", src, kernel, dst, anchor, iterations, borderType, borderValue)
+
+
+@bridged
+def morphologyEx(src, op, kernel, dst=None, anchor=None, iterations=1, borderType=C.BORDER_CONSTANT,
+                 borderValue=None):
+    return _morph("morphologyEx", src, kernel, dst, anchor, iterations, borderType, borderValue,
+                  op=int_(op, "op", "morphologyEx"))
+
+
+@bridged
+def getStructuringElement(shape, ksize, anchor=None):
+    f = "getStructuringElement"
+    with session(f) as H:
+        m = H.callMat(f, int_(shape, "shape", f), _size(H, ksize, "ksize", f), _anchor(H, anchor, f))
+        return mat_out(H, m, f)
+
+
+@bridged
+def equalizeHist(src, dst=None):
+    f = "equalizeHist"
+    with session(f) as H:
+        s = to_mat_arg(H, src, "src", f)
+        out = H.empty()
+        H.call(f, s, out)
+        return mat_out(H, out, f, dst)
+
+
+@bridged
+def connectedComponentsWithStats(image, labels=None, stats=None, centroids=None, connectivity=8, ltype=C.CV_32S):
+    f = "connectedComponentsWithStats"
+    with session(f) as H:
+        s = to_mat_arg(H, image, "image", f)
+        lab, st, cen = H.empty(), H.empty(), H.empty()
+        n = H.call(f, s, lab, st, cen, int_(connectivity, "connectivity", f), int_(ltype, "ltype", f))
+        return int(n), mat_out(H, lab, f, labels), mat_out(H, st, f, stats), mat_out(H, cen, f, centroids)
+
+
+# ---------------------------------------------------------------- contours, shapes
+
+def _points(H, value, name, f, dtypes=(np.int32, np.float32)):
+    """A point set (Nx2, Nx1x2) as one Mat (N rows, 2 channels)."""
+    a = as_mat_array(value, name, f)
+    if a is None or a.size == 0:
+        return H.empty()
+    if a.dtype not in [np.dtype(d) for d in dtypes] or a.size % 2:
+        raise error(f"OpenCV(4.12.0) :-1: error: (-215:Assertion failed) {name}.checkVector(2) >= 0 && "
+                    f"({name}.depth() == CV_32F || {name}.depth() == CV_32S): expected N points of int32 or float32 "
+                    f"shaped (N,2) or (N,1,2), got {a.dtype} {a.shape} in function '{f}'\n", -215, "", f)
+    return mat_in(H, a.reshape(-1, 1, 2), f)
+
+
+@bridged
+def findContours(image, mode, method, contours=None, hierarchy=None, offset=None):
+    f = "findContours"
+    with session(f) as H:
+        s = to_mat_arg(H, image, "image", f)
+        v, h = H.vector(), H.empty()
+        ox, oy = point_int((0, 0) if offset is None else offset, "offset", f)
+        H.call(f, s, v, h, int_(mode, "mode", f), int_(method, "method", f), H.point(ox, oy))
+        return vector_out(H, v, f), mat_out(H, h, f)
+
+
+@bridged
+def contourArea(contour, oriented=False):
+    f = "contourArea"
+    with session(f) as H:
+        return float(H.call(f, _points(H, contour, "contour", f), bool_(oriented, "oriented", f)))
+
+
+@bridged
+def arcLength(curve, closed):
+    f = "arcLength"
+    with session(f) as H:
+        return float(H.call(f, _points(H, curve, "curve", f), bool_(closed, "closed", f)))
+
+
+@bridged
+def approxPolyDP(curve, epsilon, closed, approxCurve=None):
+    f = "approxPolyDP"
+    with session(f) as H:
+        out = H.empty()
+        H.call(f, _points(H, curve, "curve", f), out, float_(epsilon, "epsilon", f), bool_(closed, "closed", f))
+        return mat_out(H, out, f, approxCurve)
+
+
+@bridged
+def boundingRect(array):
+    f = "boundingRect"
+    with session(f) as H:
+        a = as_mat_array(array, "array", f)
+        if a is not None and a.ndim == 2 and a.dtype == np.uint8 or (a is not None and a.ndim == 2 and a.shape[1] != 2):
+            m = mat_in(H, a, f)  # a mask: bounding box of its non-zero pixels
+        else:
+            m = _points(H, array, "array", f)
+        return tuple(int(x) for x in H.rect(H.call(f, m)).to_py())
+
+
+@bridged
+def minAreaRect(points):
+    f = "minAreaRect"
+    with session(f) as H:
+        cx, cy, w, h, a = H.rotatedRect(H.call(f, _points(H, points, "points", f))).to_py()
+        return (float(cx), float(cy)), (float(w), float(h)), float(a)
+
+
+@bridged
+def boxPoints(box, points=None):
+    f = "boxPoints"
+    try:
+        (cx, cy), (w, h), angle = box
+    except (TypeError, ValueError):
+        raise bad_argument(f, "Can't parse 'box'. Expected ((cx, cy), (width, height), angle)") from None
+    with session(f) as H:
+        pts = H.call(f, H.rr(float_(cx, "box", f), float_(cy, "box", f), float_(w, "box", f), float_(h, "box", f),
+                             float_(angle, "box", f)))
+        out = np.array(H.flatPoints(pts).to_py(), np.float32).reshape(4, 2)  # float32 values: exact
+        if isinstance(points, np.ndarray) and points.shape == (4, 2) and points.dtype == np.float32:
+            points[...] = out
+            return points
+        return out
+
+
+@bridged
+def convexHull(points, hull=None, clockwise=False, returnPoints=True):
+    f = "convexHull"
+    with session(f) as H:
+        out = H.empty()
+        H.call(f, _points(H, points, "points", f), out, bool_(clockwise, "clockwise", f),
+               bool_(returnPoints, "returnPoints", f))
+        return mat_out(H, out, f, hull)
+
+
+# ---------------------------------------------------------------- drawing (in place)
+
+def _drawable(img, f):
+    """The image to draw on: must be a writable numpy array whose memory a Mat can mirror."""
+    if not isinstance(img, np.ndarray):
+        raise bad_argument(f, "img is not a numpy array, neither a scalar", "Expected Ptr<cv::UMat> for argument 'img'")
+    if not img.flags.c_contiguous or not img.flags.writeable:
+        raise bad_argument(f, "Layout of the output array img is incompatible with cv::Mat"
+                           + ("" if img.flags.writeable else " (the array is read-only)"),
+                           "Expected Ptr<cv::UMat> for argument 'img'")
+    return as_mat_array(img, "img", f)
+
+
+def _draw(f, img, fill):
+    """Copy img in, let `fill(H, mat)` draw, copy it back into img; returns img (as opencv-python)."""
+    arr = _drawable(img, f)
+    with session(f) as H:
+        m = mat_in(H, arr, f)
+        fill(H, m)
+        if arr.size:
+            mat_back_into(H, m, arr, f)
+        return img
+
+
+@bridged
+def line(img, pt1, pt2, color, thickness=1, lineType=C.LINE_8, shift=0):
+    f = "line"
+    p1, p2, c = point_int(pt1, "pt1", f), point_int(pt2, "pt2", f), scalar(color, "color", f)
+    args = (int_(thickness, "thickness", f), int_(lineType, "lineType", f), int_(shift, "shift", f))
+    return _draw(f, img, lambda H, m: H.call(f, m, H.point(*p1), H.point(*p2), H.scalar(*c), *args))
+
+
+@bridged
+def rectangle(img, pt1, pt2=None, color=None, thickness=1, lineType=C.LINE_8, shift=0):
+    f = "rectangle"
+    if color is None and pt2 is not None and (isinstance(pt1, (tuple, list)) and len(pt1) == 4):
+        # rectangle(img, rec, color, ...)
+        color, pt2 = pt2, None
+    if pt2 is None:
+        x, y, w, h = seq(pt1, 4, "rec", f, int_)
+        p1, p2 = [x, y], [x + w - (1 << int(shift)), y + h - (1 << int(shift))]
+    else:
+        p1, p2 = point_int(pt1, "pt1", f), point_int(pt2, "pt2", f)
+    if color is None:
+        raise bad_argument(f, "rectangle() missing required argument 'color' (pos 4)")
+    c = scalar(color, "color", f)
+    args = (int_(thickness, "thickness", f), int_(lineType, "lineType", f), int_(shift, "shift", f))
+    return _draw(f, img, lambda H, m: H.call(f, m, H.point(*p1), H.point(*p2), H.scalar(*c), *args))
+
+
+@bridged
+def circle(img, center, radius, color, thickness=1, lineType=C.LINE_8, shift=0):
+    f = "circle"
+    p, c = point_int(center, "center", f), scalar(color, "color", f)
+    r = int_(radius, "radius", f)
+    rest = (int_(thickness, "thickness", f), int_(lineType, "lineType", f), int_(shift, "shift", f))
+    return _draw(f, img, lambda H, m: H.call(f, m, H.point(*p), r, H.scalar(*c), *rest))
+
+
+@bridged
+def fillPoly(img, pts, color, lineType=C.LINE_8, shift=0, offset=None):
+    f = "fillPoly"
+    c = scalar(color, "color", f)
+    ox, oy = point_int((0, 0) if offset is None else offset, "offset", f)
+    lt, sh = int_(lineType, "lineType", f), int_(shift, "shift", f)
+    return _draw(f, img, lambda H, m: H.call(f, m, vector_in(H, pts, "pts", f), H.scalar(*c), lt, sh,
+                                             H.point(ox, oy)))
+
+
+@bridged
+def polylines(img, pts, isClosed, color, thickness=1, lineType=C.LINE_8, shift=0):
+    f = "polylines"
+    c = scalar(color, "color", f)
+    closed = bool_(isClosed, "isClosed", f)
+    rest = (int_(thickness, "thickness", f), int_(lineType, "lineType", f), int_(shift, "shift", f))
+    return _draw(f, img, lambda H, m: H.call(f, m, vector_in(H, pts, "pts", f), closed, H.scalar(*c), *rest))
+
+
+@bridged
+def drawContours(image, contours, contourIdx, color, thickness=1, lineType=C.LINE_8, hierarchy=None,
+                 maxLevel=2**31 - 1, offset=None):
+    f = "drawContours"
+    c = scalar(color, "color", f)
+    idx = int_(contourIdx, "contourIdx", f)
+    ox, oy = point_int((0, 0) if offset is None else offset, "offset", f)
+    rest = (int_(thickness, "thickness", f), int_(lineType, "lineType", f))
+    ml = int_(maxLevel, "maxLevel", f)
+    if not isinstance(image, np.ndarray):
+        raise bad_argument(f, "image is not a numpy array, neither a scalar")
+
+    def draw(H, m):
+        v = vector_in(H, contours, "contours", f)
+        h = to_mat_arg(H, hierarchy, "hierarchy", f)
+        H.call(f, m, v, idx, H.scalar(*c), *rest, h, ml, H.point(ox, oy))
+    return _draw(f, image, draw)
+
+
+@bridged
+def putText(img, text, org, fontFace, fontScale, color, thickness=1, lineType=C.LINE_8, bottomLeftOrigin=False):
+    f = "putText"
+    if not isinstance(text, str):
+        raise bad_argument(f, f"Can't convert object to 'str' for 'text' (got {type(text).__name__})")
+    p, c = point_int(org, "org", f), scalar(color, "color", f)
+    args = (int_(fontFace, "fontFace", f), float_(fontScale, "fontScale", f))
+    rest = (int_(thickness, "thickness", f), int_(lineType, "lineType", f), bool_(bottomLeftOrigin, "bottomLeftOrigin", f))
+    return _draw(f, img, lambda H, m: H.call(f, m, text, H.point(*p), *args, H.scalar(*c), *rest))

@@ -1,0 +1,74 @@
+"""Load opencv.js into the kernel, once, on first `import cv2`.
+
+The kernel is a classic Web Worker: `importScripts` runs opencv.js synchronously;
+the wasm (embedded in the file) then compiles asynchronously, and we wait for it
+with `pyodide.ffi.run_sync` (JSPI), so `import cv2` returns a ready module. When
+the wait takes more than a second the user sees progress on stderr.
+
+opencv.js's Module has a non-standard `then` that makes `await cv` hang; it is
+deleted once the runtime is up.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from importlib import resources
+
+_state: dict = {}
+
+PROGRESS_AFTER_S = 1.0
+TIMEOUT_S = 120.0
+
+
+def _sleep(ms: int) -> None:
+    import js
+    from pyodide.ffi import create_once_callable, run_sync
+
+    run_sync(js.Promise.new(create_once_callable(
+        lambda resolve, reject: js.setTimeout(create_once_callable(lambda: resolve(0)), ms))))
+
+
+def load(progress=None) -> tuple:
+    """(cv, H): the opencv.js module and the bridge's JS helpers; loads them on first call."""
+    if "H" in _state:
+        return _state["cv"], _state["H"]
+    import js
+    import pyodide_js
+
+    from ..site import vendor_url
+
+    say = progress or (lambda text: print(text, file=sys.stderr, flush=True))
+    t0 = time.perf_counter()
+    shown = False
+
+    def tick(stage: str) -> None:
+        nonlocal shown
+        elapsed = time.perf_counter() - t0
+        if elapsed > PROGRESS_AFTER_S and not shown:
+            say(f"cv2: loading opencv.js ({stage}) ...")
+            shown = True
+
+    url = vendor_url("@techstark/opencv-js", "dist/opencv.js")
+    if not hasattr(js, "cv"):
+        js.importScripts(url)  # synchronous: fetch + run the 10 MB script
+    tick("compiling its WebAssembly")
+    while not hasattr(js.cv, "Mat"):
+        if time.perf_counter() - t0 > TIMEOUT_S:
+            raise ImportError(f"opencv.js did not start within {TIMEOUT_S:.0f} s ({url})")
+        _sleep(10)
+        tick("compiling its WebAssembly")
+    if hasattr(js.cv, "then"):
+        js.Reflect.deleteProperty(js.cv, "then")
+    cv = js.cv
+    source = resources.files(__package__).joinpath("bridge.js").read_text(encoding="utf-8")
+    H = js.eval(source)(cv, pyodide_js._module)
+    _state.update(cv=cv, H=H, url=url, seconds=time.perf_counter() - t0)
+    if shown:
+        say(f"cv2: opencv.js ready in {_state['seconds']:.1f} s")
+    return cv, H
+
+
+def load_info() -> dict:
+    """How the loading went: url, seconds (empty before the first load)."""
+    return {k: v for k, v in _state.items() if k in ("url", "seconds")}

@@ -1,0 +1,192 @@
+"""numpy <-> cv.Mat, one copy each way, straight between the two wasm heaps.
+
+An input array is read from a view of the Pyodide heap at its data pointer and
+copied once into a new Mat's data on the opencv.js heap (no `to_js` intermediate);
+a result is copied once from the Mat's data into a fresh numpy array. Each copy is
+reported with `record_copy` at the source.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ..copies import record_copy
+from .errors import bad_argument, error
+from .loader import load
+
+CN_MAX = 512
+DEPTH_OF = {
+    np.dtype(np.uint8): 0, np.dtype(np.int8): 1, np.dtype(np.uint16): 2, np.dtype(np.int16): 3,
+    np.dtype(np.int32): 4, np.dtype(np.float32): 5, np.dtype(np.float64): 6, np.dtype(np.float16): 7,
+}
+DTYPE_OF = {d: t for t, d in DEPTH_OF.items()}
+
+
+def mat_type(depth: int, channels: int) -> int:
+    return depth + ((channels - 1) << 3)
+
+
+def pointer(arr: np.ndarray) -> int:
+    return arr.__array_interface__["data"][0]
+
+
+def as_mat_array(value, name: str, func: str) -> np.ndarray | None:
+    """What opencv-python accepts for a Mat argument, as a C-contiguous array (None: empty Mat).
+
+    Non-contiguous views are accepted (copied contiguous on the Python heap first, as
+    opencv-python does); numbers become a 4x1 float64 Scalar, as in opencv-python.
+    """
+    if value is None:
+        return None
+    if isinstance(value, np.ndarray):
+        arr = value
+    elif isinstance(value, (bool, int, float, np.number)) and not isinstance(value, (np.bool_,)):
+        return np.array([float(value), 0, 0, 0], np.float64).reshape(4, 1)
+    elif isinstance(value, (tuple, list)) and value and all(isinstance(v, (int, float, np.number)) for v in value):
+        arr = np.asarray(value, dtype=np.float64).reshape(-1, 1)  # a Scalar-like tuple
+    else:
+        raise bad_argument(func, f"{name} is not a numpy array, neither a scalar",
+                           f"Expected Ptr<cv::UMat> for argument '{name}'")
+    if arr.dtype not in DEPTH_OF:
+        raise bad_argument(func, f"{name} data type = {arr.dtype} is not supported "
+                           "(use uint8, int8, uint16, int16, int32, float32, float64 or float16)")
+    if arr.ndim > 3 or (arr.ndim == 3 and arr.shape[2] > CN_MAX):
+        raise bad_argument(func, f"{name} has {arr.ndim} dimensions {arr.shape}; "
+                           f"expected HxW or HxWxC with C <= {CN_MAX}")
+    if not arr.flags.c_contiguous:
+        arr = np.ascontiguousarray(arr)
+    return arr
+
+
+def geometry(arr: np.ndarray) -> tuple[int, int, int]:
+    """(rows, cols, cv type) opencv-python gives an array: HxW, HxWxC, N -> Nx1."""
+    depth = DEPTH_OF[arr.dtype]
+    if arr.ndim == 3:
+        return arr.shape[0], arr.shape[1], mat_type(depth, arr.shape[2])
+    if arr.ndim == 2:
+        return arr.shape[0], arr.shape[1], depth
+    if arr.ndim == 1:
+        return arr.shape[0], 1, depth
+    return 1, 1, depth  # 0-d
+
+
+def mat_in(H, arr: np.ndarray | None, api: str, owned: bool = False):
+    """A new Mat holding a copy of `arr` (tracked for release unless `owned`)."""
+    if arr is None or arr.size == 0:
+        return H.empty()
+    rows, cols, typ = geometry(arr)
+    t = time.perf_counter()
+    m = H.matIn(pointer(arr), arr.nbytes, rows, cols, typ, owned)
+    record_copy("py->opencv", arr.nbytes, api, dtype=str(arr.dtype), shape=arr.shape,
+                seconds=time.perf_counter() - t)
+    return m
+
+
+def to_mat_arg(H, value, name: str, func: str):
+    return mat_in(H, as_mat_array(value, name, func), func)
+
+
+def array_shape(rows: int, cols: int, typ: int) -> tuple[tuple[int, ...], np.dtype]:
+    depth, cn = typ & 7, (typ >> 3) + 1
+    shape = (rows, cols) if cn == 1 else (rows, cols, cn)
+    return shape, DTYPE_OF[depth]
+
+
+def mat_out(H, m, api: str, dst: np.ndarray | None = None):
+    """The Mat's data as a new numpy array (one copy); None for an empty Mat, as opencv-python."""
+    rows, cols, typ, nbytes = H.meta(m).to_py()
+    if nbytes == 0:
+        return None
+    shape, dtype = array_shape(rows, cols, typ)
+    if (dst is not None and dst.shape == shape and dst.dtype == dtype and dst.flags.c_contiguous
+            and dst.flags.writeable):
+        out = dst  # opencv-python writes into a matching dst and returns it
+    else:
+        out = np.empty(shape, dtype)
+    t = time.perf_counter()
+    H.matOut(m, pointer(out), nbytes)
+    record_copy("opencv->py", nbytes, api, dtype=str(dtype), shape=shape, seconds=time.perf_counter() - t)
+    return out
+
+
+def mat_back_into(H, m, arr: np.ndarray, api: str) -> None:
+    """Copy a Mat (drawn on) back into the numpy array it came from: in-place drawing."""
+    t = time.perf_counter()
+    H.matOut(m, pointer(arr), arr.nbytes)
+    record_copy("opencv->py", arr.nbytes, api, dtype=str(arr.dtype), shape=arr.shape,
+                seconds=time.perf_counter() - t)
+
+
+def vector_in(H, arrays, name: str, func: str, depth_types=(np.int32,)):
+    """A MatVector of point arrays (each Nx1x2, Nx2 ...): all packed, one copy in."""
+    if isinstance(arrays, np.ndarray):
+        if arrays.ndim == 3 and arrays.shape[-1] == 2 and arrays.shape[1] != 1:
+            arrays = list(arrays)  # a (K, N, 2) stack is K contours
+        else:
+            arrays = [arrays]
+    if not isinstance(arrays, (list, tuple)):
+        raise bad_argument(func, f"Can't parse '{name}'. Input argument doesn't provide sequence protocol")
+    pts = []
+    for i, a in enumerate(arrays):
+        if not isinstance(a, np.ndarray):
+            raise bad_argument(func, f"Can't parse '{name}'. Sequence item with index {i} has a wrong type")
+        if a.dtype not in [np.dtype(t) for t in depth_types]:
+            raise error(f"OpenCV(4.12.0) :-1: error: (-215:Assertion failed) {name}[{i}] must be a point array "
+                        f"of {'/'.join(np.dtype(t).name for t in depth_types)}, got {a.dtype} in function '{func}'\n",
+                        -215, "", func)
+        if a.size % 2:
+            raise error(f"OpenCV(4.12.0) :-1: error: (-215:Assertion failed) {name}[{i}] has shape {a.shape}: "
+                        f"expected N points (N,1,2) or (N,2) in function '{func}'\n", -215, "", func)
+        pts.append(a.reshape(-1, 2))
+    dtype = pts[0].dtype if pts else np.dtype(np.int32)
+    packed = np.ascontiguousarray(np.concatenate(pts) if pts else np.zeros((0, 2), dtype), dtype=dtype)
+    counts = np.array([len(p) for p in pts], np.int32)
+    t = time.perf_counter()
+    v = H.vectorIn(pointer(packed), pointer(counts), len(pts), mat_type(DEPTH_OF[dtype], 2), 2 * dtype.itemsize)
+    record_copy("py->opencv", packed.nbytes, func, dtype=str(dtype), shape=packed.shape,
+                seconds=time.perf_counter() - t)
+    return v
+
+
+def vector_out(H, v, api: str) -> tuple:
+    """A MatVector -> tuple of numpy arrays (one copy of all of them)."""
+    meta = H.vectorMeta(v).to_py()
+    if not meta:
+        return ()
+    items = [meta[i:i + 4] for i in range(0, len(meta), 4)]
+    total = sum(it[3] for it in items)
+    buf = np.empty(total, np.uint8)
+    t = time.perf_counter()
+    H.vectorOut(v, pointer(buf))
+    record_copy("opencv->py", total, api, dtype=None, shape=(total,), seconds=time.perf_counter() - t)
+    out, off = [], 0
+    for rows, cols, typ, nb in items:
+        shape, dtype = array_shape(rows, cols, typ)
+        out.append(buf[off:off + nb].view(dtype).reshape(shape))
+        off += nb
+    return tuple(out)
+
+
+# ---------------------------------------------------------------- escape hatch
+
+def to_mat(arr: np.ndarray):
+    """A new opencv.js Mat holding a copy of `arr` (one copy). You own it: call `.delete()`."""
+    _, H = load()
+    a = as_mat_array(arr, "arr", "to_mat")
+    if a is None or a.size == 0:
+        return H.cv.Mat.new()
+    return mat_in(H, a, "to_mat", owned=True)
+
+
+def from_mat(mat) -> np.ndarray | None:
+    """A numpy copy of an opencv.js Mat (one copy); the Mat is left as it is."""
+    _, H = load()
+    if not mat.isContinuous():
+        mat = mat.clone()
+        try:
+            return mat_out(H, mat, "from_mat")
+        finally:
+            mat.delete()
+    return mat_out(H, mat, "from_mat")
