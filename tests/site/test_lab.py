@@ -103,3 +103,14 @@ def test_the_lab_speaks_chinese(page, site_url):
     page.wait_for_selector("#jupyterlab-splash", state="detached")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "lab-zh_CN.png"))
+
+
+def test_piplite_installs_offline_and_never_falls_back_to_pypi(kernel):
+    """`%pip install` works from the site's own wheels; an unknown package fails cleanly."""
+    out = kernel.run("%pip install ipywidgets comm\nimport ipywidgets\nprint('ok', ipywidgets.__version__)")
+    assert "ok 8.1.7" in out
+    missing = kernel.execute("%pip install surely-not-a-package-in-this-site")
+    assert "PiplitePyPIDisabled" in missing["error"]["ename"]
+    assert missing["error"]["evalue"] == (
+        "surely-not-a-package-in-this-site could not be installed: PyPI fallback is disabled")
+    assert kernel.run("print(1 + 1)").strip() == "2"  # the kernel is still fine
