@@ -97,13 +97,27 @@ def to_ort(ort, name: str, arr: np.ndarray, type_: str, held: Borrowed, api: str
     return tensor
 
 
+_helpers: dict = {}
+
+
+def _bytes_view():
+    """JS: a tensor's data as a Uint8Array over the same memory (strings: the array itself)."""
+    if "bytes" not in _helpers:
+        import js
+
+        _helpers["bytes"] = js.Function.new(
+            "t", "const d = t.data; return ArrayBuffer.isView(d) ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength) : d;")
+    return _helpers["bytes"]
+
+
 def from_ort(tensor, api: str) -> np.ndarray:
     """A numpy array with the tensor's data: one copy, straight into numpy's memory."""
     import js
 
     type_ = str(tensor.type)
     dims = tuple(int(d) for d in tensor.dims)
-    data = tensor.data
+    # a bytes view made in JS: Pyodide 0.27 cannot even proxy a Float16Array
+    data = _bytes_view()(tensor)
     if type_ == "string":
         started = time.perf_counter()
         out = np.array(list(data.to_py()), dtype=object).reshape(dims)
@@ -119,7 +133,6 @@ def from_ort(tensor, api: str) -> np.ndarray:
     record_copy("ort->js", out.nbytes, api, dtype=str(dtype), shape=dims)
     if out.nbytes:
         started = time.perf_counter()
-        # bytes view: Pyodide 0.27 cannot convert a Float16Array (read its bytes instead)
-        js.Uint8Array.new(data.buffer, data.byteOffset, data.byteLength).assign_to(out.reshape(-1).view(np.uint8))
+        data.assign_to(out.reshape(-1).view(np.uint8))
         record_copy("js->py", out.nbytes, api, dtype=str(dtype), shape=dims, seconds=time.perf_counter() - started)
     return out
