@@ -24,7 +24,7 @@ from pathlib import Path
 from . import paths
 from .fetch import AssetError, Fetched, fetch_all, sha256_mismatch, sha256_of
 from .pins import Pins, load_pins
-from .pyodide_dist import ExtraWheel, PyodideDist, assemble_pyodide, write_tarball
+from .pyodide_dist import ExtraWheel, PyodideDist, assemble_pyodide, canonical, write_tarball
 
 MANIFEST = "portinglab-manifest.json"
 #: an epoch for reproducible wheels (same sources, same sha256)
@@ -64,6 +64,24 @@ def build_kernel_wheel(dest: Path) -> ExtraWheel:
     depends = tuple(re.split(r"[\s<>=!~;\[]", req, maxsplit=1)[0] for req in meta.get("dependencies", []))
     return ExtraWheel("portinglab-kernel", meta["version"], wheel, imports=kernel_top_level_modules(),
                       depends=depends)
+
+
+#: the Pyodide kernel's own wheels, shipped inside jupyterlite-pyodide-kernel (hash-pinned
+#: in requirements.lock). In the lock, `loadPyodideOptions.packages` loads them in one
+#: parallel batch at kernel start, instead of the worker's one-by-one piplite installs.
+KERNEL_BOOTSTRAP = ("piplite-*", "pyodide_kernel-*", "ipykernel-*", "widgetsnbextension-4.*")
+
+
+def kernel_bootstrap_wheels() -> list[ExtraWheel]:
+    pypi = Path(sys.prefix) / "share/jupyter/labextensions/@jupyterlite/pyodide-kernel-extension/static/pypi"
+    extras = []
+    for pattern in KERNEL_BOOTSTRAP:
+        wheels = sorted(pypi.glob(f"{pattern}-py3-none-any.whl"))
+        if len(wheels) != 1:
+            raise SiteError(f"expected one {pattern} wheel in {pypi}, found {[w.name for w in wheels]}")
+        name, version = wheels[0].name.split("-")[:2]
+        extras.append(ExtraWheel(name, version, wheels[0], imports=(name,)))
+    return extras
 
 
 def stage_wheels(fetched: Fetched, dest: Path) -> list[ExtraWheel]:
@@ -204,7 +222,7 @@ def build_site(output: Path = paths.OUTPUT, cache: Path = paths.CACHE, refresh: 
     with tempfile.TemporaryDirectory(prefix=".build-", dir=output.parent) as tmp:
         work = Path(tmp)
         wheels = work / "lite" / "wheels"
-        extras = stage_wheels(fetched, wheels)
+        extras = stage_wheels(fetched, wheels) + kernel_bootstrap_wheels()
         log(f"[pyodide] assembling Pyodide {pins.pyodide_version}")
         dist = assemble_pyodide(
             fetched.pyodide_core, pins.pyodide_core.files, pins.pyodide_version,
@@ -281,6 +299,11 @@ def verify_site(site: Path) -> dict:
     if not lock_path.exists():
         raise SiteError(f"{lock_path} is missing")
     lock = json.loads(lock_path.read_text(encoding="utf-8"))
+    preload = settings.get("loadPyodideOptions", {}).get("packages", [])
+    missing = [p for p in preload if canonical(p) not in lock["packages"]]
+    if missing:
+        raise SiteError(f"loadPyodideOptions.packages names {missing}, not in the site's Pyodide lock: "
+                        "the kernel could not start")
     for name, entry in lock["packages"].items():
         file = site / paths.PYODIDE_DIR / entry["file_name"]
         if not file.exists():

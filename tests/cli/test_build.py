@@ -118,3 +118,20 @@ def test_a_rebuild_keeps_the_self_hosted_pyodide(built_site, tmp_path):
     assert kernel_settings(out)["pyodideUrl"] == "./static/pyodide/pyodide.js"
     assert not (out / "stale-file-from-an-old-build.txt").exists()
     verify_site(out)
+
+
+def test_the_kernel_bootstrap_is_preloaded_from_the_lock(built_site):
+    """The worker skips its one-by-one piplite installs for packages preloaded by loadPyodide."""
+    preload = kernel_settings(built_site)["loadPyodideOptions"]["packages"]
+    lock = json.loads((built_site / "static/pyodide/pyodide-lock.json").read_text())["packages"]
+    assert {"piplite", "pyodide-kernel", "ipykernel", "comm", "ipython", "micropip"} <= set(lock)
+    assert {"micropip", "piplite", "pyodide_kernel", "comm", "ipython"} <= set(preload)
+
+
+def test_verify_catches_a_preloaded_package_missing_from_the_lock(site_copy):
+    config = _lite_json(site_copy)
+    settings = config["jupyter-config-data"]["litePluginSettings"][paths.KERNEL_PLUGIN]
+    settings["loadPyodideOptions"]["packages"].append("not-in-the-lock")
+    (site_copy / "jupyter-lite.json").write_text(json.dumps(config))
+    with pytest.raises(SiteError, match="not-in-the-lock"):
+        verify_site(site_copy)
