@@ -21,3 +21,7 @@ VENDOR_DIR = "static/vendor"
 VENDOR_MANIFEST = "static/vendor/manifest.json"
 PYODIDE_URL = "./static/pyodide/pyodide.js"
 KERNEL_PLUGIN = "@jupyterlite/pyodide-kernel-extension:kernel"
+
+#: files the build pre-compresses (`<file>.gz`) and the server answers gzip-encoded:
+#: text and wasm compress well; wheels, zips and images already are compressed
+PRECOMPRESSED = frozenset({".js", ".mjs", ".wasm", ".json", ".css", ".html", ".svg", ".txt", ".ipynb", ".map", ".md"})

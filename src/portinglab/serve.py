@@ -12,11 +12,14 @@ from __future__ import annotations
 import os
 import re
 import socket
+import sys
 import threading
 from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from . import paths
 
 #: files whose URL changes when their content does: webpack chunks carry a content
 #: hash (`build/1365.506b9d3.js`, `remoteEntry.<20 hex>.js`); vendored libraries sit
@@ -50,8 +53,18 @@ class SiteRequestHandler(SimpleHTTPRequestHandler):
     isolated = False
     quiet = True
 
+    #: set by send_head when it answers with the pre-compressed `<file>.gz`
+    _encoding: str | None = None
+    _type: str | None = None
+    _requested: str = ""
+
     def end_headers(self) -> None:
-        path = getattr(self, "path", "").split("?", 1)[0]  # unset on a malformed request line
+        # the path asked for (not the .gz answered); unset on a malformed request line
+        path = (self._requested or getattr(self, "path", "")).split("?", 1)[0]
+        if self._encoding:
+            self.send_header("Content-Encoding", self._encoding)
+        if Path(path).suffix in paths.PRECOMPRESSED:
+            self.send_header("Vary", "Accept-Encoding")
         if IMMUTABLE.search(path):
             self.send_header("Cache-Control", "public, max-age=31536000, immutable")
         else:
@@ -77,7 +90,18 @@ class SiteRequestHandler(SimpleHTTPRequestHandler):
         if real is None or (real != root and root not in real.parents):
             self.send_error(HTTPStatus.NOT_FOUND, "File not found")
             return None
+        self._requested, self._encoding = self.path, None
+        gz = fs_path.with_name(fs_path.name + ".gz")
+        if (fs_path.suffix in paths.PRECOMPRESSED and "gzip" in self.headers.get("Accept-Encoding", "")
+                and fs_path.is_file() and gz.is_file() and gz.resolve().parent == real.parent):
+            # answer with the file the build compressed; type and caching stay the original's
+            self._type = self.guess_type(str(fs_path))
+            self._encoding = "gzip"
+            self.path = self.path.split("?", 1)[0] + ".gz"
         return super().send_head()
+
+    def guess_type(self, path):
+        return self._type if self._encoding else super().guess_type(path)
 
     def list_directory(self, path):  # no listings: a folder without index.html is a 404
         self.send_error(HTTPStatus.NOT_FOUND, "File not found")
@@ -97,6 +121,12 @@ class SiteServer(ThreadingHTTPServer):
         self._lock = threading.Lock()
         self.responses = 0
         self.bytes_sent = 0  # response bodies, as announced by Content-Length
+
+    def handle_error(self, request, client_address) -> None:
+        # browsers cancel requests and idle clients time out all the time: not errors
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
 
     def count(self, nbytes: int) -> None:
         with self._lock:

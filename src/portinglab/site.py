@@ -8,6 +8,7 @@ self-hosted `pyodideUrl`, and the kernel then falls back to a CDN and hangs offl
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
@@ -237,6 +238,8 @@ def build_site(output: Path = paths.OUTPUT, cache: Path = paths.CACHE, refresh: 
         extra_args = contents_args(lite, work / "models-contents") if models else ()
         run_jupyter_lite_build(lite, staged, tarball, work, extra_args=extra_args, log=log)
         stage_vendor(fetched, staged)
+        before, after = precompress(staged)
+        log(f"[build] gzip: {before / 1e6:.1f} MB of text and wasm -> {after / 1e6:.1f} MB")
         write_manifest(staged, pins)
         verify_site(staged)
         publish_wheels(wheels)
@@ -246,6 +249,24 @@ def build_site(output: Path = paths.OUTPUT, cache: Path = paths.CACHE, refresh: 
     seconds = time.monotonic() - started
     log(f"[build] {output} built and verified in {seconds:.0f} s")
     return BuildResult(output, dist, seconds)
+
+
+def precompress(site: Path) -> tuple[int, int]:
+    """Write `<file>.gz` beside each compressible file (served with Content-Encoding: gzip).
+
+    Level 6 (81.7 MB -> 22.3 MB in 2 s here; level 9 saves 0.7 % more in 7 s); mtime 0
+    keeps the output reproducible. Returns (bytes before, bytes after) for what was compressed.
+    """
+    files = [p for p in site.rglob("*")
+             if p.suffix in paths.PRECOMPRESSED and p.is_file() and not p.is_symlink() and p.stat().st_size >= 1024]
+    before = after = 0
+    for path in files:
+        data = path.read_bytes()
+        packed = gzip.compress(data, 6, mtime=0)
+        if len(packed) < 0.9 * len(data):
+            path.with_name(path.name + ".gz").write_bytes(packed)
+            before, after = before + len(data), after + len(packed)
+    return before, after
 
 
 def _files_to_pin(site: Path) -> list[Path]:
@@ -322,4 +343,9 @@ def verify_site(site: Path) -> dict:
         actual = sha256_of(path)
         if actual != expected:
             raise sha256_mismatch(rel, path, expected, actual)
+    for rel in files:
+        if rel.endswith(".gz"):
+            original = site / rel[:-3]
+            if not original.exists() or gzip.decompress((site / rel).read_bytes()) != original.read_bytes():
+                raise SiteError(f"{site / rel} is not {original} compressed: rebuild the site")
     return {"pyodideUrl": url, "packages": len(lock["packages"]), "files": len(files)}

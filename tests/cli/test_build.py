@@ -39,7 +39,7 @@ def test_the_lock_lists_exactly_the_files_present(built_site):
     folder = built_site / "static/pyodide"
     lock = json.loads((folder / "pyodide-lock.json").read_text())["packages"]
     listed = {entry["file_name"] for entry in lock.values()}
-    present = {p.name for p in folder.iterdir()} - {
+    present = {p.name for p in folder.iterdir() if p.suffix != ".gz"} - {
         "pyodide.js", "pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm",
         "python_stdlib.zip", "pyodide-lock.json", "package.json",
     }
@@ -134,4 +134,13 @@ def test_verify_catches_a_preloaded_package_missing_from_the_lock(site_copy):
     settings["loadPyodideOptions"]["packages"].append("not-in-the-lock")
     (site_copy / "jupyter-lite.json").write_text(json.dumps(config))
     with pytest.raises(SiteError, match="not-in-the-lock"):
+        verify_site(site_copy)
+
+
+def test_verify_catches_a_compressed_copy_that_is_not_its_original(site_copy):
+    import gzip
+
+    wasm = site_copy / "static/pyodide/pyodide.asm.wasm"
+    (site_copy / "static/pyodide/pyodide.asm.wasm.gz").write_bytes(gzip.compress(wasm.read_bytes()[:-1]))
+    with pytest.raises((SiteError, AssetError)):
         verify_site(site_copy)

@@ -179,3 +179,30 @@ def test_a_port_in_use_is_a_clear_error(served, built_site):
     proc = _cli("serve", "--no-build", "--output", str(built_site), "--port", str(served[1]))
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 2 and f"cannot serve on 127.0.0.1:{served[1]}: Address already in use" in err
+
+
+def test_precompressed_files_are_served_gzip_encoded_when_accepted(served, built_site):
+    import gzip
+
+    path = "/static/pyodide/pyodide.asm.wasm"
+    conn = http.client.HTTPConnection(*served, timeout=10)
+    conn.request("GET", path, headers={"Accept-Encoding": "gzip, deflate, br"})
+    resp = conn.getresponse()
+    body = resp.read()
+    conn.close()
+    original = (built_site / path.lstrip("/")).read_bytes()
+    assert resp.getheader("Content-Encoding") == "gzip"
+    assert resp.getheader("Content-Type") == "application/wasm"
+    assert resp.getheader("Vary") == "Accept-Encoding"
+    assert len(body) < 0.5 * len(original) and gzip.decompress(body) == original
+    # a client that does not accept gzip gets the file as it is
+    resp, plain = get(served, path)
+    assert resp.getheader("Content-Encoding") is None and plain == original
+    # caching follows the path asked for, not the .gz answered
+    conn = http.client.HTTPConnection(*served, timeout=10)
+    conn.request("GET", "/static/vendor/@techstark/opencv-js/4.12.0-release.1/dist/opencv.js",
+                 headers={"Accept-Encoding": "gzip"})
+    resp = conn.getresponse()
+    resp.read()
+    assert resp.getheader("Content-Type") == "text/javascript" and "immutable" in resp.getheader("Cache-Control")
+    conn.close()
