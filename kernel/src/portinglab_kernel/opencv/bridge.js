@@ -15,16 +15,21 @@
   // opencv.js throws a bare number (a pointer to a cv::Exception) for C++ errors
   // and embind errors for bad JS arguments: turn both into an Error whose message
   // is OpenCV's own text, tagged so the Python half knows which kind it is.
-  function wrapError(e) {
+  //
+  // The error is *returned* as a tagged string, not thrown: a JS exception thrown
+  // into Python is sometimes reported by Pyodide 0.27 as "SystemError: error return
+  // without exception set" (after JSPI suspensions in the kernel), losing the
+  // message. A string return is always delivered.
+  function errorText(e) {
     if (typeof e === "number") {
       let msg;
       try { msg = cv.exceptionFromPtr(e).msg; } catch (_) { msg = `unknown OpenCV exception (pointer ${e})`; }
-      return new Error("@@cv@@" + msg);
+      return "@@cv@@" + msg;
     }
     if (e && typeof e === "object" && e.name && /BindingError|TypeError|RangeError/.test(e.name)) {
-      return new Error("@@bind@@" + e.message);
+      return "@@bind@@" + e.message;
     }
-    return e;
+    return "@@js@@" + String(e && e.stack || e);
   }
 
   const H = {
@@ -60,7 +65,7 @@
     // Mat -> numpy buffer at ptr (Pyodide heap): one copy
     matOut(m, ptr, nbytes) {
       if (!nbytes) return;
-      if (!m.isContinuous()) throw new Error("@@cv@@result Mat is not continuous");
+      if (!m.isContinuous()) throw new Error("result Mat is not continuous");
       const off = m.data.byteOffset;
       py.HEAPU8.set(cv.HEAPU8.subarray(off, off + nbytes), ptr);
     },
@@ -91,11 +96,11 @@
     scalar(a, b, c, d) { return [a, b, c, d]; },
     // run cv[name](...args), with opencv.js's errors made readable
     call(name, ...args) {
-      try { return cv[name](...args); } catch (e) { throw wrapError(e); }
+      try { return cv[name](...args); } catch (e) { return errorText(e); }
     },
     // the same, for functions that return a new Mat (tracked for release)
     callMat(name, ...args) {
-      try { return track(cv[name](...args)); } catch (e) { throw wrapError(e); }
+      try { return track(cv[name](...args)); } catch (e) { return errorText(e); }
     },
     // small structs back as flat arrays
     rotatedRect(r) { return [r.center.x, r.center.y, r.size.width, r.size.height, r.angle]; },

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from .errors import bad_argument, from_js
+from .errors import bad_argument, from_js, from_tagged
 from .loader import _state, load
 
 
@@ -29,6 +29,22 @@ def session(func: str):
         raise
     finally:
         H.release()
+
+
+def call(H, name: str, *args):
+    """cv[name](*args) in opencv.js; its errors (returned tagged by bridge.js) raise cv2.error."""
+    r = H.call(name, *args)
+    if r.__class__ is str and r.startswith("@@"):
+        raise from_tagged(r, name)
+    return r
+
+
+def call_mat(H, name: str, *args):
+    """The same for functions that return a new Mat (released with the session)."""
+    r = H.callMat(name, *args)
+    if r.__class__ is str and r.startswith("@@"):
+        raise from_tagged(r, name)
+    return r
 
 
 def bridged(fn):

@@ -1,6 +1,6 @@
 """imread / imwrite / imdecode / imencode with OpenCV's semantics, through Pillow.
 
-opencv.js has no codecs. Pillow (a Pyodide package, loaded on first use) decodes
+opencv.js has no codecs. Pillow (a Pyodide package the kernel wheel depends on) decodes
 and encodes; the results follow OpenCV: BGR(A) channel order, `imread` returns
 None for a missing or undecodable file, IMREAD_GRAYSCALE gives HxW, IMREAD_UNCHANGED
 keeps alpha and 16-bit depth, EXIF orientation is applied unless
@@ -26,13 +26,8 @@ _FORMATS = {
 
 
 def _pil():
-    try:
-        import PIL.Image  # noqa: F401
-    except ImportError:  # first use in this kernel: load Pyodide's Pillow package
-        import pyodide_js
-        from pyodide.ffi import run_sync
-
-        run_sync(pyodide_js.loadPackage("pillow"))
+    # Pillow is a dependency of the kernel wheel in the site's lock: importing cv2
+    # loads it (no run_sync here: see loader.py)
     from PIL import Image, ImageOps
 
     return Image, ImageOps
@@ -65,8 +60,9 @@ def _decode(data: bytes, flags: int) -> np.ndarray | None:
         if im.mode == "L":
             return np.asarray(im).copy()
         rgb = np.asarray(im.convert("RGB"), dtype=np.uint32)
-        # OpenCV's fixed-point BGR2GRAY: (R*4899 + G*9617 + B*1868 + 8192) >> 14
-        gray = (rgb[..., 0] * 4899 + rgb[..., 1] * 9617 + rgb[..., 2] * 1868 + 8192) >> 14
+        # BT.601 weights in 14-bit fixed point, truncated: within 1 of OpenCV's decoders
+        # (which convert inside libpng / libjpeg) for >99% of pixels
+        gray = (rgb[..., 0] * 4899 + rgb[..., 1] * 9617 + rgb[..., 2] * 1868) >> 14
         return gray.astype(np.uint8)
     if im.mode in ("I;16", "I;16B", "I;16L", "I"):
         im = Image.fromarray((np.asarray(im).astype(np.uint32) >> 8).astype(np.uint8))
@@ -109,7 +105,7 @@ def _params(params) -> dict:
 def _encode(ext: str, img, params, func: str) -> bytes:
     fmt = _FORMATS.get(ext.lower())
     if fmt is None:
-        raise error(f"OpenCV(4.12.0) :-1: error: (-2:Unspecified error) could not find a writer for the "
+        raise error(f"OpenCV(4.12.0) :-1: error: (-2:Unspecified error) could not find encoder for the "
                     f"specified extension '{ext}' in function '{func}'\n", -2, "", func)
     im = _to_pil(img, func)
     opts = _params(params)

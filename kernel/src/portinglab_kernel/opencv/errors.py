@@ -39,6 +39,16 @@ def bad_argument(func: str, *problems: str) -> error:
     return error(msg, -5, "", func, "", -1)
 
 
+def from_tagged(text: str, func: str) -> error:
+    """A tagged error string returned by the JS half -> cv2.error."""
+    if text.startswith("@@cv@@"):
+        return from_opencv_message(text[6:].strip() + "\n")
+    if text.startswith("@@bind@@"):
+        return bad_argument(func, "opencv.js rejected an argument: " + text[8:].strip())
+    return error(f"OpenCV(4.12.0) :-1: error: (-2:Unspecified error) opencv.js failed: {text[6:].strip()} "
+                 f"in function '{func}'\n", -2, "", func)
+
+
 def from_js(exc: BaseException, func: str) -> BaseException:
     """A JsException thrown by the JS half -> cv2.error (other exceptions pass through)."""
     text = str(exc)

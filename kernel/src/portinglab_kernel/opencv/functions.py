@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import constants as C
-from .call import bool_, bridged, float_, int_, point_float, point_int, scalar, seq, session
+from .call import bool_, bridged, call, call_mat, float_, int_, point_float, point_int, scalar, seq, session
 from .errors import bad_argument, error
 from .mats import (as_mat_array, mat_back_into, mat_in, mat_out, to_mat_arg, vector_in, vector_out)
 
@@ -34,7 +34,7 @@ def _anchor(H, v, func):
 def cvtColor(src, code, dst=None, dstCn=0):
     with session("cvtColor") as H:
         out = H.empty()
-        H.call("cvtColor", to_mat_arg(H, src, "src", "cvtColor"), out, int_(code, "code", "cvtColor"),
+        call(H, "cvtColor", to_mat_arg(H, src, "src", "cvtColor"), out, int_(code, "code", "cvtColor"),
                int_(dstCn, "dstCn", "cvtColor"))
         return mat_out(H, out, "cvtColor", dst)
 
@@ -45,7 +45,7 @@ def resize(src, dsize, dst=None, fx=0, fy=0, interpolation=C.INTER_LINEAR):
         s = to_mat_arg(H, src, "src", "resize")
         size = (0, 0) if dsize is None else dsize
         out = H.empty()
-        H.call("resize", s, out, _size(H, size, "dsize", "resize"), float_(fx, "fx", "resize"),
+        call(H, "resize", s, out, _size(H, size, "dsize", "resize"), float_(fx, "fx", "resize"),
                float_(fy, "fy", "resize"), int_(interpolation, "interpolation", "resize"))
         return mat_out(H, out, "resize", dst)
 
@@ -56,11 +56,7 @@ def getPerspectiveTransform(src, dst, solveMethod=C.DECOMP_LU):
     with session(f) as H:
         a = as_mat_array(src, "src", f)
         b = as_mat_array(dst, "dst", f)
-        for arr, name in ((a, "src"), (b, "dst")):
-            if arr is None or arr.dtype != np.float32 or arr.size != 8:
-                raise error(f"OpenCV(4.12.0) :-1: error: (-215:Assertion failed) {name}.checkVector(2, CV_32F) == 4 "
-                            f"in function 'getPerspectiveTransform'\n", -215, "", f)
-        m = H.callMat(f, mat_in(H, a.reshape(4, 1, 2), f), mat_in(H, b.reshape(4, 1, 2), f),
+        m = call_mat(H, f, mat_in(H, _as_points(a), f), mat_in(H, _as_points(b), f),
                       int_(solveMethod, "solveMethod", f))
         return mat_out(H, m, f)
 
@@ -72,7 +68,7 @@ def warpPerspective(src, M, dsize, dst=None, flags=C.INTER_LINEAR, borderMode=C.
         s = to_mat_arg(H, src, "src", f)
         m = to_mat_arg(H, M, "M", f)
         out = H.empty()
-        H.call(f, s, out, m, _size(H, dsize, "dsize", f), int_(flags, "flags", f),
+        call(H, f, s, out, m, _size(H, dsize, "dsize", f), int_(flags, "flags", f),
                int_(borderMode, "borderMode", f), _S(H, borderValue, "borderValue", f))
         return mat_out(H, out, f, dst)
 
@@ -84,7 +80,7 @@ def warpAffine(src, M, dsize, dst=None, flags=C.INTER_LINEAR, borderMode=C.BORDE
         s = to_mat_arg(H, src, "src", f)
         m = to_mat_arg(H, M, "M", f)
         out = H.empty()
-        H.call(f, s, out, m, _size(H, dsize, "dsize", f), int_(flags, "flags", f),
+        call(H, f, s, out, m, _size(H, dsize, "dsize", f), int_(flags, "flags", f),
                int_(borderMode, "borderMode", f), _S(H, borderValue, "borderValue", f))
         return mat_out(H, out, f, dst)
 
@@ -94,7 +90,7 @@ def getRotationMatrix2D(center, angle, scale):
     f = "getRotationMatrix2D"
     with session(f) as H:
         cx, cy = point_float(center, "center", f)
-        m = H.callMat(f, H.point(cx, cy), float_(angle, "angle", f), float_(scale, "scale", f))
+        m = call_mat(H, f, H.point(cx, cy), float_(angle, "angle", f), float_(scale, "scale", f))
         return mat_out(H, m, f)
 
 
@@ -104,12 +100,8 @@ def rotate(src, rotateCode, dst=None):
     with session(f) as H:
         code = int_(rotateCode, "rotateCode", f)
         s = to_mat_arg(H, src, "src", f)
-        if code not in (C.ROTATE_90_CLOCKWISE, C.ROTATE_180, C.ROTATE_90_COUNTERCLOCKWISE):
-            raise error(f"OpenCV(4.12.0) :-1: error: (-211:One of the arguments' values is out of range) "
-                        f"rotateCode must be ROTATE_90_CLOCKWISE (0), ROTATE_180 (1) or ROTATE_90_COUNTERCLOCKWISE (2), "
-                        f"got {code} in function 'rotate'\n", -211, "", f)
         out = H.empty()
-        H.call(f, s, out, code)
+        call(H, f, s, out, code)
         return mat_out(H, out, f, dst)
 
 
@@ -118,7 +110,7 @@ def flip(src, flipCode, dst=None):
     f = "flip"
     with session(f) as H:
         out = H.empty()
-        H.call(f, to_mat_arg(H, src, "src", f), out, int_(flipCode, "flipCode", f))
+        call(H, f, to_mat_arg(H, src, "src", f), out, int_(flipCode, "flipCode", f))
         return mat_out(H, out, f, dst)
 
 
@@ -128,7 +120,7 @@ def copyMakeBorder(src, top, bottom, left, right, borderType, dst=None, value=No
     with session(f) as H:
         s = to_mat_arg(H, src, "src", f)
         out = H.empty()
-        H.call(f, s, out, int_(top, "top", f), int_(bottom, "bottom", f), int_(left, "left", f),
+        call(H, f, s, out, int_(top, "top", f), int_(bottom, "bottom", f), int_(left, "left", f),
                int_(right, "right", f), int_(borderType, "borderType", f), _S(H, value, "value", f))
         return mat_out(H, out, f, dst)
 
@@ -141,7 +133,7 @@ def _binary(f, src1, src2, dst, mask, extra=()):
         b = to_mat_arg(H, src2, "src2", f)
         mk = to_mat_arg(H, mask, "mask", f)
         out = H.empty()
-        H.call(f, a, b, out, mk, *extra)
+        call(H, f, a, b, out, mk, *extra)
         return mat_out(H, out, f, dst)
 
 
@@ -176,7 +168,7 @@ def bitwise_not(src, dst=None, mask=None):
     with session(f) as H:
         s = to_mat_arg(H, src, "src", f)
         out = H.empty()
-        H.call(f, s, out, to_mat_arg(H, mask, "mask", f))
+        call(H, f, s, out, to_mat_arg(H, mask, "mask", f))
         return mat_out(H, out, f, dst)
 
 
@@ -187,7 +179,7 @@ def addWeighted(src1, alpha, src2, beta, gamma, dst=None, dtype=-1):
         a = to_mat_arg(H, src1, "src1", f)
         b = to_mat_arg(H, src2, "src2", f)
         out = H.empty()
-        H.call(f, a, float_(alpha, "alpha", f), b, float_(beta, "beta", f), float_(gamma, "gamma", f), out,
+        call(H, f, a, float_(alpha, "alpha", f), b, float_(beta, "beta", f), float_(gamma, "gamma", f), out,
                int_(dtype, "dtype", f))
         return mat_out(H, out, f, dst)
 
@@ -197,7 +189,7 @@ def mean(src, mask=None):
     f = "mean"
     with session(f) as H:
         s = to_mat_arg(H, src, "src", f)
-        r = H.call(f, s, to_mat_arg(H, mask, "mask", f))
+        r = call(H, f, s, to_mat_arg(H, mask, "mask", f))
         return tuple(float(x) for x in r.to_py())
 
 
@@ -209,7 +201,7 @@ def inRange(src, lowerb, upperb, dst=None):
         lo = to_mat_arg(H, lowerb, "lowerb", f)
         hi = to_mat_arg(H, upperb, "upperb", f)
         out = H.empty()
-        H.call(f, s, lo, hi, out)
+        call(H, f, s, lo, hi, out)
         return mat_out(H, out, f, dst)
 
 
@@ -219,7 +211,7 @@ def normalize(src, dst, alpha=1.0, beta=0.0, norm_type=C.NORM_L2, dtype=-1, mask
     with session(f) as H:
         s = to_mat_arg(H, src, "src", f)
         out = H.empty()
-        H.call(f, s, out, float_(alpha, "alpha", f), float_(beta, "beta", f), int_(norm_type, "norm_type", f),
+        call(H, f, s, out, float_(alpha, "alpha", f), float_(beta, "beta", f), int_(norm_type, "norm_type", f),
                int_(dtype, "dtype", f), to_mat_arg(H, mask, "mask", f))
         return mat_out(H, out, f, dst if isinstance(dst, np.ndarray) else None)
 
@@ -230,7 +222,7 @@ def invert(src, dst=None, flags=C.DECOMP_LU):
     with session(f) as H:
         s = to_mat_arg(H, src, "src", f)
         out = H.empty()
-        r = H.call(f, s, out, int_(flags, "flags", f))
+        r = call(H, f, s, out, int_(flags, "flags", f))
         return float(r), mat_out(H, out, f, dst)
 
 
@@ -240,7 +232,7 @@ def split(m, mv=None):
     with session(f) as H:
         s = to_mat_arg(H, m, "m", f)
         v = H.vector()
-        H.call(f, s, v)
+        call(H, f, s, v)
         return vector_out(H, v, f)
 
 
@@ -254,7 +246,7 @@ def merge(mv, dst=None):
         for i, a in enumerate(mv):
             v.push_back(to_mat_arg(H, a, f"mv[{i}]", f))
         out = H.empty()
-        H.call(f, v, out)
+        call(H, f, v, out)
         return mat_out(H, out, f, dst)
 
 
@@ -266,7 +258,7 @@ def threshold(src, thresh, maxval, type, dst=None):  # noqa: A002 - opencv-pytho
     with session(f) as H:
         s = to_mat_arg(H, src, "src", f)
         out = H.empty()
-        r = H.call(f, s, out, float_(thresh, "thresh", f), float_(maxval, "maxval", f), int_(type, "type", f))
+        r = call(H, f, s, out, float_(thresh, "thresh", f), float_(maxval, "maxval", f), int_(type, "type", f))
         return float(r), mat_out(H, out, f, dst)
 
 
@@ -276,7 +268,7 @@ def adaptiveThreshold(src, maxValue, adaptiveMethod, thresholdType, blockSize, C
     with session(f) as H:
         s = to_mat_arg(H, src, "src", f)
         out = H.empty()
-        H.call(f, s, out, float_(maxValue, "maxValue", f), int_(adaptiveMethod, "adaptiveMethod", f),
+        call(H, f, s, out, float_(maxValue, "maxValue", f), int_(adaptiveMethod, "adaptiveMethod", f),
                int_(thresholdType, "thresholdType", f), int_(blockSize, "blockSize", f), float_(C, "C", f))
         return mat_out(H, out, f, dst)
 
@@ -287,7 +279,7 @@ def GaussianBlur(src, ksize, sigmaX, dst=None, sigmaY=0, borderType=C.BORDER_DEF
     with session(f) as H:
         s = to_mat_arg(H, src, "src", f)
         out = H.empty()
-        H.call(f, s, out, _size(H, ksize, "ksize", f), float_(sigmaX, "sigmaX", f), float_(sigmaY, "sigmaY", f),
+        call(H, f, s, out, _size(H, ksize, "ksize", f), float_(sigmaX, "sigmaX", f), float_(sigmaY, "sigmaY", f),
                int_(borderType, "borderType", f))
         return mat_out(H, out, f, dst)
 
@@ -298,7 +290,7 @@ def medianBlur(src, ksize, dst=None):
     with session(f) as H:
         s = to_mat_arg(H, src, "src", f)
         out = H.empty()
-        H.call(f, s, out, int_(ksize, "ksize", f))
+        call(H, f, s, out, int_(ksize, "ksize", f))
         return mat_out(H, out, f, dst)
 
 
@@ -308,7 +300,7 @@ def blur(src, ksize, dst=None, anchor=None, borderType=C.BORDER_DEFAULT):
     with session(f) as H:
         s = to_mat_arg(H, src, "src", f)
         out = H.empty()
-        H.call(f, s, out, _size(H, ksize, "ksize", f), _anchor(H, anchor, f), int_(borderType, "borderType", f))
+        call(H, f, s, out, _size(H, ksize, "ksize", f), _anchor(H, anchor, f), int_(borderType, "borderType", f))
         return mat_out(H, out, f, dst)
 
 
@@ -318,7 +310,7 @@ def Canny(image, threshold1, threshold2, edges=None, apertureSize=3, L2gradient=
     with session(f) as H:
         s = to_mat_arg(H, image, "image", f)
         out = H.empty()
-        H.call(f, s, out, float_(threshold1, "threshold1", f), float_(threshold2, "threshold2", f),
+        call(H, f, s, out, float_(threshold1, "threshold1", f), float_(threshold2, "threshold2", f),
                int_(apertureSize, "apertureSize", f), bool_(L2gradient, "L2gradient", f))
         return mat_out(H, out, f, edges)
 
@@ -330,7 +322,7 @@ def _morph(f, src, kernel, dst, anchor, iterations, borderType, borderValue, op=
         out = H.empty()
         bv = H.scalar(*_MORPH_DEFAULT_BORDER) if borderValue is None else _S(H, borderValue, "borderValue", f)
         head = (s, out) if op is None else (s, out, op)
-        H.call(f, *head, k, _anchor(H, anchor, f), int_(iterations, "iterations", f),
+        call(H, f, *head, k, _anchor(H, anchor, f), int_(iterations, "iterations", f),
                int_(borderType, "borderType", f), bv)
         return mat_out(H, out, f, dst)
 
@@ -356,7 +348,7 @@ def morphologyEx(src, op, kernel, dst=None, anchor=None, iterations=1, borderTyp
 def getStructuringElement(shape, ksize, anchor=None):
     f = "getStructuringElement"
     with session(f) as H:
-        m = H.callMat(f, int_(shape, "shape", f), _size(H, ksize, "ksize", f), _anchor(H, anchor, f))
+        m = call_mat(H, f, int_(shape, "shape", f), _size(H, ksize, "ksize", f), _anchor(H, anchor, f))
         return mat_out(H, m, f)
 
 
@@ -366,7 +358,7 @@ def equalizeHist(src, dst=None):
     with session(f) as H:
         s = to_mat_arg(H, src, "src", f)
         out = H.empty()
-        H.call(f, s, out)
+        call(H, f, s, out)
         return mat_out(H, out, f, dst)
 
 
@@ -376,22 +368,22 @@ def connectedComponentsWithStats(image, labels=None, stats=None, centroids=None,
     with session(f) as H:
         s = to_mat_arg(H, image, "image", f)
         lab, st, cen = H.empty(), H.empty(), H.empty()
-        n = H.call(f, s, lab, st, cen, int_(connectivity, "connectivity", f), int_(ltype, "ltype", f))
+        n = call(H, f, s, lab, st, cen, int_(connectivity, "connectivity", f), int_(ltype, "ltype", f))
         return int(n), mat_out(H, lab, f, labels), mat_out(H, st, f, stats), mat_out(H, cen, f, centroids)
 
 
 # ---------------------------------------------------------------- contours, shapes
 
-def _points(H, value, name, f, dtypes=(np.int32, np.float32)):
-    """A point set (Nx2, Nx1x2) as one Mat (N rows, 2 channels)."""
-    a = as_mat_array(value, name, f)
-    if a is None or a.size == 0:
-        return H.empty()
-    if a.dtype not in [np.dtype(d) for d in dtypes] or a.size % 2:
-        raise error(f"OpenCV(4.12.0) :-1: error: (-215:Assertion failed) {name}.checkVector(2) >= 0 && "
-                    f"({name}.depth() == CV_32F || {name}.depth() == CV_32S): expected N points of int32 or float32 "
-                    f"shaped (N,2) or (N,1,2), got {a.dtype} {a.shape} in function '{f}'\n", -215, "", f)
-    return mat_in(H, a.reshape(-1, 1, 2), f)
+def _as_points(a):
+    """(N,2) / (N,1,2) -> N x 1 two-channel, as opencv-python's checkVector(2) sees them."""
+    if a is None or a.size == 0 or a.size % 2 or (a.ndim == 3 and a.shape[2] != 2) or (a.ndim == 2 and a.shape[1] != 2):
+        return a
+    return a.reshape(-1, 1, 2)
+
+
+def _points(H, value, name, f):
+    """A point set (Nx2, Nx1x2) as one Mat (N rows, 2 channels); opencv.js checks the dtype."""
+    return mat_in(H, _as_points(as_mat_array(value, name, f)), f)
 
 
 @bridged
@@ -401,7 +393,7 @@ def findContours(image, mode, method, contours=None, hierarchy=None, offset=None
         s = to_mat_arg(H, image, "image", f)
         v, h = H.vector(), H.empty()
         ox, oy = point_int((0, 0) if offset is None else offset, "offset", f)
-        H.call(f, s, v, h, int_(mode, "mode", f), int_(method, "method", f), H.point(ox, oy))
+        call(H, f, s, v, h, int_(mode, "mode", f), int_(method, "method", f), H.point(ox, oy))
         return vector_out(H, v, f), mat_out(H, h, f)
 
 
@@ -409,14 +401,14 @@ def findContours(image, mode, method, contours=None, hierarchy=None, offset=None
 def contourArea(contour, oriented=False):
     f = "contourArea"
     with session(f) as H:
-        return float(H.call(f, _points(H, contour, "contour", f), bool_(oriented, "oriented", f)))
+        return float(call(H, f, _points(H, contour, "contour", f), bool_(oriented, "oriented", f)))
 
 
 @bridged
 def arcLength(curve, closed):
     f = "arcLength"
     with session(f) as H:
-        return float(H.call(f, _points(H, curve, "curve", f), bool_(closed, "closed", f)))
+        return float(call(H, f, _points(H, curve, "curve", f), bool_(closed, "closed", f)))
 
 
 @bridged
@@ -424,7 +416,7 @@ def approxPolyDP(curve, epsilon, closed, approxCurve=None):
     f = "approxPolyDP"
     with session(f) as H:
         out = H.empty()
-        H.call(f, _points(H, curve, "curve", f), out, float_(epsilon, "epsilon", f), bool_(closed, "closed", f))
+        call(H, f, _points(H, curve, "curve", f), out, float_(epsilon, "epsilon", f), bool_(closed, "closed", f))
         return mat_out(H, out, f, approxCurve)
 
 
@@ -437,14 +429,14 @@ def boundingRect(array):
             m = mat_in(H, a, f)  # a mask: bounding box of its non-zero pixels
         else:
             m = _points(H, array, "array", f)
-        return tuple(int(x) for x in H.rect(H.call(f, m)).to_py())
+        return tuple(int(x) for x in H.rect(call(H, f, m)).to_py())
 
 
 @bridged
 def minAreaRect(points):
     f = "minAreaRect"
     with session(f) as H:
-        cx, cy, w, h, a = H.rotatedRect(H.call(f, _points(H, points, "points", f))).to_py()
+        cx, cy, w, h, a = H.rotatedRect(call(H, f, _points(H, points, "points", f))).to_py()
         return (float(cx), float(cy)), (float(w), float(h)), float(a)
 
 
@@ -456,7 +448,7 @@ def boxPoints(box, points=None):
     except (TypeError, ValueError):
         raise bad_argument(f, "Can't parse 'box'. Expected ((cx, cy), (width, height), angle)") from None
     with session(f) as H:
-        pts = H.call(f, H.rr(float_(cx, "box", f), float_(cy, "box", f), float_(w, "box", f), float_(h, "box", f),
+        pts = call(H, f, H.rr(float_(cx, "box", f), float_(cy, "box", f), float_(w, "box", f), float_(h, "box", f),
                              float_(angle, "box", f)))
         out = np.array(H.flatPoints(pts).to_py(), np.float32).reshape(4, 2)  # float32 values: exact
         if isinstance(points, np.ndarray) and points.shape == (4, 2) and points.dtype == np.float32:
@@ -470,7 +462,7 @@ def convexHull(points, hull=None, clockwise=False, returnPoints=True):
     f = "convexHull"
     with session(f) as H:
         out = H.empty()
-        H.call(f, _points(H, points, "points", f), out, bool_(clockwise, "clockwise", f),
+        call(H, f, _points(H, points, "points", f), out, bool_(clockwise, "clockwise", f),
                bool_(returnPoints, "returnPoints", f))
         return mat_out(H, out, f, hull)
 
@@ -504,25 +496,39 @@ def line(img, pt1, pt2, color, thickness=1, lineType=C.LINE_8, shift=0):
     f = "line"
     p1, p2, c = point_int(pt1, "pt1", f), point_int(pt2, "pt2", f), scalar(color, "color", f)
     args = (int_(thickness, "thickness", f), int_(lineType, "lineType", f), int_(shift, "shift", f))
-    return _draw(f, img, lambda H, m: H.call(f, m, H.point(*p1), H.point(*p2), H.scalar(*c), *args))
+    return _draw(f, img, lambda H, m: call(H, f, m, H.point(*p1), H.point(*p2), H.scalar(*c), *args))
+
+
+def _rectangle_rec(img, rec, color, thickness=1, lineType=C.LINE_8, shift=0):
+    x, y, w, h = seq(rec, 4, "rec", "rectangle", int_)
+    sh = 1 << int_(shift, "shift", "rectangle")
+    return _rectangle_pts(img, (x, y), (x + w - sh, y + h - sh), color, thickness, lineType, shift)
+
+
+def _rectangle_pts(img, pt1, pt2, color, thickness=1, lineType=C.LINE_8, shift=0):
+    f = "rectangle"
+    p1, p2, c = point_int(pt1, "pt1", f), point_int(pt2, "pt2", f), scalar(color, "color", f)
+    args = (int_(thickness, "thickness", f), int_(lineType, "lineType", f), int_(shift, "shift", f))
+    return _draw(f, img, lambda H, m: call(H, f, m, H.point(*p1), H.point(*p2), H.scalar(*c), *args))
 
 
 @bridged
-def rectangle(img, pt1, pt2=None, color=None, thickness=1, lineType=C.LINE_8, shift=0):
-    f = "rectangle"
-    if color is None and pt2 is not None and (isinstance(pt1, (tuple, list)) and len(pt1) == 4):
-        # rectangle(img, rec, color, ...)
-        color, pt2 = pt2, None
-    if pt2 is None:
-        x, y, w, h = seq(pt1, 4, "rec", f, int_)
-        p1, p2 = [x, y], [x + w - (1 << int(shift)), y + h - (1 << int(shift))]
-    else:
-        p1, p2 = point_int(pt1, "pt1", f), point_int(pt2, "pt2", f)
-    if color is None:
-        raise bad_argument(f, "rectangle() missing required argument 'color' (pos 4)")
-    c = scalar(color, "color", f)
-    args = (int_(thickness, "thickness", f), int_(lineType, "lineType", f), int_(shift, "shift", f))
-    return _draw(f, img, lambda H, m: H.call(f, m, H.point(*p1), H.point(*p2), H.scalar(*c), *args))
+def rectangle(img, *args, **kwargs):
+    """rectangle(img, pt1, pt2, color[, thickness[, lineType[, shift]]]) or rectangle(img, rec, color, ...)."""
+    first = args[0] if args else kwargs.get("rec", kwargs.get("pt1"))
+    if "rec" in kwargs or (isinstance(first, (tuple, list, np.ndarray)) and len(first) == 4):
+        try:
+            return _rectangle_rec(img, *args, **kwargs)
+        except TypeError as exc:
+            if exc.__traceback__.tb_next is None:
+                raise bad_argument("rectangle", str(exc).replace("_rectangle_rec()", "rectangle()")) from None
+            raise
+    try:
+        return _rectangle_pts(img, *args, **kwargs)
+    except TypeError as exc:
+        if exc.__traceback__.tb_next is None:
+            raise bad_argument("rectangle", str(exc).replace("_rectangle_pts()", "rectangle()")) from None
+        raise
 
 
 @bridged
@@ -531,7 +537,7 @@ def circle(img, center, radius, color, thickness=1, lineType=C.LINE_8, shift=0):
     p, c = point_int(center, "center", f), scalar(color, "color", f)
     r = int_(radius, "radius", f)
     rest = (int_(thickness, "thickness", f), int_(lineType, "lineType", f), int_(shift, "shift", f))
-    return _draw(f, img, lambda H, m: H.call(f, m, H.point(*p), r, H.scalar(*c), *rest))
+    return _draw(f, img, lambda H, m: call(H, f, m, H.point(*p), r, H.scalar(*c), *rest))
 
 
 @bridged
@@ -540,7 +546,7 @@ def fillPoly(img, pts, color, lineType=C.LINE_8, shift=0, offset=None):
     c = scalar(color, "color", f)
     ox, oy = point_int((0, 0) if offset is None else offset, "offset", f)
     lt, sh = int_(lineType, "lineType", f), int_(shift, "shift", f)
-    return _draw(f, img, lambda H, m: H.call(f, m, vector_in(H, pts, "pts", f), H.scalar(*c), lt, sh,
+    return _draw(f, img, lambda H, m: call(H, f, m, vector_in(H, pts, "pts", f), H.scalar(*c), lt, sh,
                                              H.point(ox, oy)))
 
 
@@ -550,7 +556,7 @@ def polylines(img, pts, isClosed, color, thickness=1, lineType=C.LINE_8, shift=0
     c = scalar(color, "color", f)
     closed = bool_(isClosed, "isClosed", f)
     rest = (int_(thickness, "thickness", f), int_(lineType, "lineType", f), int_(shift, "shift", f))
-    return _draw(f, img, lambda H, m: H.call(f, m, vector_in(H, pts, "pts", f), closed, H.scalar(*c), *rest))
+    return _draw(f, img, lambda H, m: call(H, f, m, vector_in(H, pts, "pts", f), closed, H.scalar(*c), *rest))
 
 
 @bridged
@@ -568,7 +574,7 @@ def drawContours(image, contours, contourIdx, color, thickness=1, lineType=C.LIN
     def draw(H, m):
         v = vector_in(H, contours, "contours", f)
         h = to_mat_arg(H, hierarchy, "hierarchy", f)
-        H.call(f, m, v, idx, H.scalar(*c), *rest, h, ml, H.point(ox, oy))
+        call(H, f, m, v, idx, H.scalar(*c), *rest, h, ml, H.point(ox, oy))
     return _draw(f, image, draw)
 
 
@@ -580,4 +586,4 @@ def putText(img, text, org, fontFace, fontScale, color, thickness=1, lineType=C.
     p, c = point_int(org, "org", f), scalar(color, "color", f)
     args = (int_(fontFace, "fontFace", f), float_(fontScale, "fontScale", f))
     rest = (int_(thickness, "thickness", f), int_(lineType, "lineType", f), bool_(bottomLeftOrigin, "bottomLeftOrigin", f))
-    return _draw(f, img, lambda H, m: H.call(f, m, text, H.point(*p), *args, H.scalar(*c), *rest))
+    return _draw(f, img, lambda H, m: call(H, f, m, text, H.point(*p), *args, H.scalar(*c), *rest))

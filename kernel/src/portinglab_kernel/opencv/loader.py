@@ -1,9 +1,11 @@
 """Load opencv.js into the kernel, once, on first `import cv2`.
 
-The kernel is a classic Web Worker: `importScripts` runs opencv.js synchronously;
-the wasm (embedded in the file) then compiles asynchronously, and we wait for it
-with `pyodide.ffi.run_sync` (JSPI), so `import cv2` returns a ready module. When
-the wait takes more than a second the user sees progress on stderr.
+The kernel is a classic Web Worker, so all of it can be synchronous: load_sync.js
+fetches opencv.js with a synchronous XHR and compiles its embedded wasm with
+`new WebAssembly.Module` (allowed in workers), and `import cv2` returns a ready
+module without suspending the cell (see load_sync.js for why not run_sync). When
+the load takes more than a second the user sees progress on stderr: a line before
+the compile when it is likely slow, and a line when it is ready.
 
 opencv.js's Module has a non-standard `then` that makes `await cv` hang; it is
 deleted once the runtime is up.
@@ -42,33 +44,29 @@ def load(progress=None) -> tuple:
     t0 = time.perf_counter()
     shown = False
 
-    def tick(stage: str) -> None:
-        nonlocal shown
-        elapsed = time.perf_counter() - t0
-        if elapsed > PROGRESS_AFTER_S and not shown:
-            say(f"cv2: loading opencv.js ({stage}) ...")
-            shown = True
-
     url = vendor_url("@techstark/opencv-js", "dist/opencv.js")
-    if not hasattr(js, "cv"):
-        js.importScripts(url)  # synchronous: fetch + run the 10 MB script
-    tick("compiling its WebAssembly")
-    while not hasattr(js.cv, "Mat"):
+    timing = {}
+    if not (hasattr(js, "cv") and hasattr(js.cv, "Mat")):
+        if not _state.get("warned"):
+            say("cv2: loading opencv.js (10 MB, compiled once per kernel) ...")
+            _state["warned"] = shown = True
+        source = resources.files(__package__).joinpath("load_sync.js").read_text(encoding="utf-8")
+        timing = js.eval(source)(url).to_py()
+    while not hasattr(js.cv, "Mat"):  # only if the synchronous path could not finish it
         if time.perf_counter() - t0 > TIMEOUT_S:
             raise ImportError(f"opencv.js did not start within {TIMEOUT_S:.0f} s ({url})")
         _sleep(10)
-        tick("compiling its WebAssembly")
     if hasattr(js.cv, "then"):
         js.Reflect.deleteProperty(js.cv, "then")
     cv = js.cv
     source = resources.files(__package__).joinpath("bridge.js").read_text(encoding="utf-8")
     H = js.eval(source)(cv, pyodide_js._module)
-    _state.update(cv=cv, H=H, url=url, seconds=time.perf_counter() - t0)
-    if shown:
+    _state.update(cv=cv, H=H, url=url, seconds=time.perf_counter() - t0, timing=timing)
+    if shown and _state["seconds"] > PROGRESS_AFTER_S:
         say(f"cv2: opencv.js ready in {_state['seconds']:.1f} s")
     return cv, H
 
 
 def load_info() -> dict:
     """How the loading went: url, seconds (empty before the first load)."""
-    return {k: v for k, v in _state.items() if k in ("url", "seconds")}
+    return {k: v for k, v in _state.items() if k in ("url", "seconds", "timing")}

@@ -119,7 +119,7 @@ def mat_back_into(H, m, arr: np.ndarray, api: str) -> None:
                 seconds=time.perf_counter() - t)
 
 
-def vector_in(H, arrays, name: str, func: str, depth_types=(np.int32,)):
+def vector_in(H, arrays, name: str, func: str):
     """A MatVector of point arrays (each Nx1x2, Nx2 ...): all packed, one copy in."""
     if isinstance(arrays, np.ndarray):
         if arrays.ndim == 3 and arrays.shape[-1] == 2 and arrays.shape[1] != 1:
@@ -132,16 +132,15 @@ def vector_in(H, arrays, name: str, func: str, depth_types=(np.int32,)):
     for i, a in enumerate(arrays):
         if not isinstance(a, np.ndarray):
             raise bad_argument(func, f"Can't parse '{name}'. Sequence item with index {i} has a wrong type")
-        if a.dtype not in [np.dtype(t) for t in depth_types]:
-            raise error(f"OpenCV(4.12.0) :-1: error: (-215:Assertion failed) {name}[{i}] must be a point array "
-                        f"of {'/'.join(np.dtype(t).name for t in depth_types)}, got {a.dtype} in function '{func}'\n",
-                        -215, "", func)
+        if a.dtype not in DEPTH_OF:
+            raise bad_argument(func, f"{name}[{i}] data type = {a.dtype} is not supported")
         if a.size % 2:
             raise error(f"OpenCV(4.12.0) :-1: error: (-215:Assertion failed) {name}[{i}] has shape {a.shape}: "
                         f"expected N points (N,1,2) or (N,2) in function '{func}'\n", -215, "", func)
         pts.append(a.reshape(-1, 2))
+    # one buffer, one type (the first array's; opencv.js then checks it, e.g. CV_32S for fillPoly)
     dtype = pts[0].dtype if pts else np.dtype(np.int32)
-    packed = np.ascontiguousarray(np.concatenate(pts) if pts else np.zeros((0, 2), dtype), dtype=dtype)
+    packed = np.ascontiguousarray(np.concatenate(pts).astype(dtype, copy=False) if pts else np.zeros((0, 2), dtype))
     counts = np.array([len(p) for p in pts], np.int32)
     t = time.perf_counter()
     v = H.vectorIn(pointer(packed), pointer(counts), len(pts), mat_type(DEPTH_OF[dtype], 2), 2 * dtype.itemsize)

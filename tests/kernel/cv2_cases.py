@@ -1,0 +1,318 @@
+"""Inputs and calls shared by the cv2 differential tests (CPython side and kernel side).
+
+Each case is `name -> expression`, evaluated with `cv2`, `np` and the inputs of
+`make_inputs()` in scope: once with opencv-python-headless 4.12.0.88 in CPython,
+once with Porting Lab's cv2 in the browser kernel.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import pickle
+
+import numpy as np
+
+
+def make_inputs(seed: int = 7) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    img = rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    odd = rng.integers(0, 256, (37, 53, 3), dtype=np.uint8)
+    # a smooth image (edges, contours, blurs behave like on photos)
+    yy, xx = np.mgrid[0:120, 0:160]
+    smooth = np.dstack([(xx * 1.5) % 256, (yy * 2.0) % 256, ((xx + yy) * 0.8) % 256]).astype(np.uint8)
+    gray = rng.integers(0, 256, (48, 64), dtype=np.uint8)
+    sgray = smooth[:, :, 1].copy()
+    mask = np.zeros((90, 120), np.uint8)
+    mask[10:40, 10:50] = 255
+    mask[50:80, 60:110] = 255
+    mask[20:30, 70:90] = 255
+    mask[60:70, 75:90] = 0  # a hole
+    mask[5:8, 100:118] = 255
+    f32 = rng.random((40, 30, 3), dtype=np.float32) * 10
+    f64 = rng.random((24, 20), dtype=np.float64)
+    u16 = rng.integers(0, 65536, (30, 40), dtype=np.uint16)
+    i16 = rng.integers(-3000, 3000, (30, 40), dtype=np.int16)
+    bgra = rng.integers(0, 256, (20, 24, 4), dtype=np.uint8)
+    quad = np.float32([[3, 4], [50, 2], [55, 40], [5, 44]])
+    rect_dst = np.float32([[0, 0], [60, 0], [60, 40], [0, 40]])
+    poly = np.int32([[10, 10], [50, 15], [40, 45], [12, 38]])
+    tri = np.int32([[[60, 5]], [[90, 30]], [[65, 40]]])
+    cloud = rng.integers(0, 100, (40, 2)).astype(np.int32)
+    fcloud = (rng.random((30, 2)) * 100).astype(np.float32)
+    return {k: v for k, v in locals().items() if isinstance(v, np.ndarray)}
+
+
+def big() -> np.ndarray:
+    """A 1080p BGR image, pseudo-random, the same on both sides without shipping it."""
+    n = np.arange(1080 * 1920 * 3, dtype=np.uint32)
+    return ((n * np.uint32(2654435761)) >> np.uint32(13)).astype(np.uint8).reshape(1080, 1920, 3)
+
+
+K3 = "np.ones((3, 3), np.uint8)"
+
+# name -> expression. Where OpenCV differs across builds the tolerance is in TOLERANCE.
+CASES: dict[str, str] = {
+    # colour
+    "cvtColor_gray": "cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)",
+    "cvtColor_rgb": "cv2.cvtColor(odd, cv2.COLOR_BGR2RGB)",
+    "cvtColor_hsv": "cv2.cvtColor(smooth, cv2.COLOR_BGR2HSV)",
+    "cvtColor_gray2bgr": "cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)",
+    "cvtColor_bgra2bgr": "cv2.cvtColor(bgra, cv2.COLOR_BGRA2BGR)",
+    "cvtColor_f32": "cv2.cvtColor(f32, cv2.COLOR_BGR2GRAY)",
+    "cvtColor_lab": "cv2.cvtColor(smooth, cv2.COLOR_BGR2LAB)",
+    # resize
+    "resize_linear": "cv2.resize(img, (37, 23))",
+    "resize_nearest": "cv2.resize(odd, (100, 70), interpolation=cv2.INTER_NEAREST)",
+    "resize_area": "cv2.resize(smooth, (40, 30), interpolation=cv2.INTER_AREA)",
+    "resize_cubic": "cv2.resize(smooth, (211, 157), interpolation=cv2.INTER_CUBIC)",
+    "resize_fx": "cv2.resize(gray, None, fx=0.5, fy=0.75)",
+    "resize_f32": "cv2.resize(f32, (15, 20))",
+    "resize_u16": "cv2.resize(u16, (80, 60))",
+    "resize_1080p": "cv2.resize(big, (192, 108))",
+    "resize_1080p_area": "cv2.resize(big, (192, 108), interpolation=cv2.INTER_AREA)",
+    # arithmetic / core
+    "bitwise_not": "cv2.bitwise_not(img)",
+    "bitwise_and": "cv2.bitwise_and(img, img[::-1].copy())",
+    "bitwise_and_mask": "cv2.bitwise_and(smooth[:90, :120], smooth[:90, :120], mask=mask)",
+    "bitwise_or": "cv2.bitwise_or(gray, gray.T[:48, :48].repeat(2, 1)[:, :64].copy())",
+    "add": "cv2.add(img, img[::-1].copy())",
+    "add_scalar": "cv2.add(img, (10, 20, 30, 0))",
+    "add_f32": "cv2.add(f32, f32)",
+    "addWeighted": "cv2.addWeighted(img, 0.3, img[::-1].copy(), 0.7, 5)",
+    "mean": "cv2.mean(img)",
+    "mean_mask": "cv2.mean(smooth[:90, :120], mask=mask)",
+    "split": "cv2.split(img)",
+    "merge": "cv2.merge([gray, gray[::-1].copy(), gray])",
+    "split_merge": "cv2.merge(cv2.split(odd))",
+    "invert": "cv2.invert(np.array([[2., 1, 0], [1, 3, 1], [0, 1, 4]]))",
+    "invert_svd": "cv2.invert(f64[:5, :5], flags=cv2.DECOMP_SVD)",
+    "normalize_minmax": "cv2.normalize(f32, None, 0, 1, cv2.NORM_MINMAX)",
+    "normalize_u8": "cv2.normalize(gray, None, 0, 255, cv2.NORM_MINMAX)",
+    "inRange": "cv2.inRange(smooth, (20, 30, 40), (200, 180, 160))",
+    "inRange_gray": "cv2.inRange(gray, 50, 150)",
+    "flip_h": "cv2.flip(img, 1)",
+    "flip_v": "cv2.flip(odd, 0)",
+    "flip_both": "cv2.flip(gray, -1)",
+    "rotate_90": "cv2.rotate(odd, cv2.ROTATE_90_CLOCKWISE)",
+    "rotate_180": "cv2.rotate(gray, cv2.ROTATE_180)",
+    "rotate_270": "cv2.rotate(f32, cv2.ROTATE_90_COUNTERCLOCKWISE)",
+    "copyMakeBorder_const": "cv2.copyMakeBorder(odd, 3, 4, 5, 6, cv2.BORDER_CONSTANT, value=(1, 2, 3))",
+    "copyMakeBorder_replicate": "cv2.copyMakeBorder(gray, 2, 2, 2, 2, cv2.BORDER_REPLICATE)",
+    "copyMakeBorder_reflect": "cv2.copyMakeBorder(img, 5, 0, 7, 1, cv2.BORDER_REFLECT_101)",
+    # geometry
+    "getPerspectiveTransform": "cv2.getPerspectiveTransform(quad, rect_dst)",
+    "warpPerspective": "cv2.warpPerspective(smooth, cv2.getPerspectiveTransform(quad, rect_dst), (60, 40))",
+    "warpPerspective_replicate_cubic": "cv2.warpPerspective(smooth, cv2.getPerspectiveTransform(quad, rect_dst),"
+                                       " (60, 40), borderMode=cv2.BORDER_REPLICATE, flags=cv2.INTER_CUBIC)",
+    "getRotationMatrix2D": "cv2.getRotationMatrix2D((30.5, 20.0), 33.0, 0.8)",
+    "warpAffine": "cv2.warpAffine(smooth, cv2.getRotationMatrix2D((80, 60), 15, 1.0), (160, 120))",
+    "warpAffine_nearest": "cv2.warpAffine(img, np.float64([[1, 0, 3], [0, 1, -2]]), (64, 48), "
+                          "flags=cv2.INTER_NEAREST, borderValue=(9, 9, 9))",
+    # thresholds, filters
+    "threshold_binary": "cv2.threshold(gray, 127, 255, cv2.THRESH_BINARY)",
+    "threshold_otsu": "cv2.threshold(sgray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)",
+    "threshold_trunc_f32": "cv2.threshold(f32, 5.0, 0, cv2.THRESH_TRUNC)",
+    "adaptiveThreshold_mean": "cv2.adaptiveThreshold(sgray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, 11, 2)",
+    "adaptiveThreshold_gauss": "cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, "
+                               "cv2.THRESH_BINARY_INV, 7, 3)",
+    "GaussianBlur": "cv2.GaussianBlur(img, (5, 5), 0)",
+    "GaussianBlur_sigma": "cv2.GaussianBlur(smooth, (0, 0), 2.5)",
+    "GaussianBlur_f32": "cv2.GaussianBlur(f32, (3, 3), 1.0)",
+    "medianBlur": "cv2.medianBlur(img, 5)",
+    "medianBlur_3": "cv2.medianBlur(gray, 3)",
+    "blur": "cv2.blur(img, (3, 5))",
+    "Canny": "cv2.Canny(smooth, 50, 150)",
+    "Canny_L2": "cv2.Canny(sgray, 30, 90, L2gradient=True)",
+    "equalizeHist": "cv2.equalizeHist(gray)",
+    # morphology
+    "dilate": f"cv2.dilate(mask, {K3})",
+    "dilate_iter": f"cv2.dilate(img, {K3}, iterations=2)",
+    "erode": f"cv2.erode(mask, {K3})",
+    "erode_f32": f"cv2.erode(f32, {K3})",
+    "morphologyEx_open": "cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))",
+    "morphologyEx_gradient": f"cv2.morphologyEx(gray, cv2.MORPH_GRADIENT, {K3})",
+    "getStructuringElement_rect": "cv2.getStructuringElement(cv2.MORPH_RECT, (3, 5))",
+    "getStructuringElement_ellipse": "cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))",
+    "getStructuringElement_cross": "cv2.getStructuringElement(cv2.MORPH_CROSS, (5, 3))",
+    "connectedComponentsWithStats": "cv2.connectedComponentsWithStats(mask)",
+    "connectedComponentsWithStats_4": "cv2.connectedComponentsWithStats(mask, connectivity=4)",
+    # contours and shapes
+    "findContours_external": "cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)",
+    "findContours_list_none": "cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)",
+    "findContours_tree": "cv2.findContours(mask, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)",
+    "findContours_ccomp": "cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)",
+    "findContours_empty": "cv2.findContours(np.zeros((10, 10), np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)",
+    "contourArea": "cv2.contourArea(poly)",
+    "contourArea_oriented": "cv2.contourArea(tri, True)",
+    "contourArea_f32": "cv2.contourArea(fcloud[:6])",
+    "arcLength": "cv2.arcLength(poly, True)",
+    "arcLength_open": "cv2.arcLength(fcloud, False)",
+    "approxPolyDP": "cv2.approxPolyDP(cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)[0][0], 2.0, True)",
+    "approxPolyDP_f32": "cv2.approxPolyDP(fcloud, 5.0, False)",
+    "boundingRect": "cv2.boundingRect(poly)",
+    "boundingRect_f32": "cv2.boundingRect(fcloud)",
+    "boundingRect_mask": "cv2.boundingRect(mask)",
+    "convexHull": "cv2.convexHull(cloud)",
+    "convexHull_cw_idx": "cv2.convexHull(cloud, clockwise=True, returnPoints=False)",
+    "convexHull_f32": "cv2.convexHull(fcloud)",
+    "minAreaRect": "cv2.minAreaRect(poly)",
+    "minAreaRect_f32": "cv2.minAreaRect(fcloud)",
+    "boxPoints": "cv2.boxPoints(cv2.minAreaRect(poly))",
+    "boxPoints_tuple": "cv2.boxPoints(((20.5, 10.0), (30.0, 12.0), 27.5))",
+    # drawing (in place; the returned array is the image)
+    "line": "cv2.line(img.copy(), (3, 4), (60, 40), (0, 0, 255), 2)",
+    "line_aa": "cv2.line(img.copy(), (3, 40), (60, 4), (10, 200, 30), 1, cv2.LINE_AA)",
+    "rectangle": "cv2.rectangle(img.copy(), (5, 5), (30, 20), (255, 0, 0), 2)",
+    "rectangle_filled": "cv2.rectangle(gray.copy(), (5, 5), (30, 20), 200, -1)",
+    "rectangle_rec": "cv2.rectangle(img.copy(), (5, 6, 20, 10), (0, 255, 0), 1)",
+    "circle": "cv2.circle(img.copy(), (32, 24), 15, (0, 255, 255), 3)",
+    "circle_filled_aa": "cv2.circle(smooth.copy(), (80, 60), 30, (255, 255, 255), -1, cv2.LINE_AA)",
+    "fillPoly": "cv2.fillPoly(img.copy(), [poly], (255, 255, 0))",
+    "fillPoly_two": "cv2.fillPoly(np.zeros((50, 100), np.uint8), [poly, tri], 255)",
+    "polylines": "cv2.polylines(img.copy(), [poly], True, (0, 0, 255), 2)",
+    "polylines_open": "cv2.polylines(smooth.copy(), [poly, tri], False, (9, 99, 199), 1, cv2.LINE_AA)",
+    "putText": "cv2.putText(smooth.copy(), 'Porting Lab 4.12', (5, 40), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (0, 0, 255), 2)",
+    "putText_aa": "cv2.putText(gray.copy(), 'cv2', (2, 30), cv2.FONT_HERSHEY_COMPLEX, 1.0, 255, 1, cv2.LINE_AA)",
+    "drawContours": "cv2.drawContours(np.zeros((90, 120, 3), np.uint8), "
+                    "cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)[0], -1, (0, 255, 0), 2)",
+    "drawContours_one_filled": "cv2.drawContours(np.zeros((90, 120), np.uint8), "
+                               "cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)[0], 1, 128, -1)",
+    # non-contiguous inputs are accepted, as in opencv-python
+    "noncontig_resize": "cv2.resize(smooth[::2, ::3], (20, 15))",
+    "noncontig_channel": "cv2.GaussianBlur(smooth[:, :, 1], (3, 3), 0)",
+    "noncontig_cvt": "cv2.cvtColor(smooth[:, ::-1], cv2.COLOR_BGR2GRAY)",
+    # codecs (Pillow in the kernel, OpenCV's codecs in CPython)
+    "imencode_png_roundtrip": "cv2.imdecode(cv2.imencode('.png', img)[1], cv2.IMREAD_COLOR)",
+    "imencode_png_gray": "cv2.imdecode(cv2.imencode('.png', gray)[1], cv2.IMREAD_UNCHANGED)",
+    "imencode_png_bgra": "cv2.imdecode(cv2.imencode('.png', bgra)[1], cv2.IMREAD_UNCHANGED)",
+    "imencode_png_u16": "cv2.imdecode(cv2.imencode('.png', u16)[1], cv2.IMREAD_UNCHANGED)",
+    "imdecode_png_as_gray": "cv2.imdecode(cv2.imencode('.png', smooth)[1], cv2.IMREAD_GRAYSCALE)",
+    "imencode_jpg_roundtrip": "cv2.imdecode(cv2.imencode('.jpg', smooth, [cv2.IMWRITE_JPEG_QUALITY, 90])[1], 1)",
+    "imwrite_imread_png": "(cv2.imwrite('/tmp/_cv2_t.png', odd), cv2.imread('/tmp/_cv2_t.png'))[1]",
+    "imread_gray": "(cv2.imwrite('/tmp/_cv2_g.png', smooth), cv2.imread('/tmp/_cv2_g.png', cv2.IMREAD_GRAYSCALE))[1]",
+    "imread_missing": "cv2.imread('/tmp/definitely/not/here.png')",
+    "imdecode_garbage": "cv2.imdecode(np.frombuffer(b'not an image at all', np.uint8), cv2.IMREAD_COLOR)",
+}
+
+# Where opencv.js (wasm, no SIMD dispatch) and opencv-python (x86 SIMD) may differ:
+# name -> (max absolute difference, max fraction of elements that differ)
+TOLERANCE: dict[str, tuple[float, float]] = {
+    "resize_cubic": (1, 0.05),
+    "warpPerspective_replicate_cubic": (1, 0.05),
+    "cvtColor_f32": (1e-5, 1.0),
+    "cvtColor_lab": (1, 0.05),
+    "cvtColor_hsv": (1, 0.01),
+    "resize_f32": (1e-5, 1.0),
+    "addWeighted": (1, 0.01),  # float blend then round: x86 SIMD vs wasm scalar
+    "GaussianBlur_f32": (1e-5, 1.0),
+    "normalize_minmax": (1e-6, 1.0),
+    "invert_svd": (1e-9, 1.0),
+    "warpAffine": (1, 0.02),
+    "warpPerspective": (1, 0.02),
+    "GaussianBlur_sigma": (1, 0.01),
+    "line_aa": (1, 0.02),
+    "circle_filled_aa": (1, 0.02),
+    "polylines_open": (1, 0.02),
+    "putText_aa": (1, 0.02),
+    "arcLength_open": (1e-9, 1.0),
+    "minAreaRect_f32": (1e-4, 1.0),
+    "boxPoints": (1e-4, 1.0),
+    # JPEG: libjpeg(-turbo) builds/DCT differ between Pillow and OpenCV
+    "imencode_jpg_roundtrip": (8, 1.0),
+    # OpenCV's PNG grayscale read converts inside libpng (rounding differs by 1)
+    "imdecode_png_as_gray": (1, 0.01),
+    "imread_gray": (1, 0.01),
+}
+
+
+def dumps(obj) -> str:
+    return base64.b64encode(pickle.dumps(obj, protocol=4)).decode()
+
+
+def loads(text: str):
+    return pickle.loads(base64.b64decode(text))
+
+
+def npz_b64(arrays: dict[str, np.ndarray]) -> str:
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def run_cases(cv2, cases: dict[str, str], inputs: dict) -> dict:
+    """Evaluate each case: name -> ("ok", value) or ("err", exception type name, message)."""
+    out = {}
+    for name, expr in cases.items():
+        scope = {"cv2": cv2, "np": np, **{k: v.copy() for k, v in inputs.items()}}
+        try:
+            out[name] = ("ok", eval(expr, scope))  # noqa: S307 - test expressions
+        except Exception as exc:  # noqa: BLE001
+            out[name] = ("err", type(exc).__name__, str(exc))
+    return out
+
+
+def flatten(value, path="r"):
+    """Nested tuples/lists of arrays and numbers -> [(path, leaf)]."""
+    if isinstance(value, (tuple, list)):
+        items = [(f"{path}[len]", len(value))]
+        for i, v in enumerate(value):
+            items += flatten(v, f"{path}[{i}]")
+        return items
+    return [(path, value)]
+
+
+# Bad input: each must raise in CPython's opencv-python; ours must raise the same
+# exception type (cv2.error or TypeError) with a message a user can act on.
+BAD_CASES: dict[str, str] = {
+    "resize_none": "cv2.resize(None, (2, 2))",
+    "resize_dsize_len3": "cv2.resize(img, (2, 2, 3))",
+    "resize_str_src": "cv2.resize('abc', (2, 2))",
+    "resize_unknown_kw": "cv2.resize(img, (2, 2), foo=1)",
+    "resize_missing_dsize": "cv2.resize(img)",
+    "resize_0size": "cv2.resize(np.zeros((0, 5), np.uint8), (2, 2))",
+    "resize_bool_dtype": "cv2.resize(np.zeros((3, 3), bool), (2, 2))",
+    "resize_zero_dsize_no_scale": "cv2.resize(img, (0, 0))",
+    "resize_dsize_not_seq": "cv2.resize(img, 5)",
+    "resize_4d": "cv2.resize(np.zeros((2, 2, 2, 2), np.uint8), (3, 3))",
+    "cvtColor_2_channels": "cv2.cvtColor(img[:, :, :2].copy(), cv2.COLOR_BGR2GRAY)",
+    "cvtColor_bad_code": "cv2.cvtColor(img, 9999)",
+    "cvtColor_gray_as_bgr": "cv2.cvtColor(gray, cv2.COLOR_BGR2GRAY)",
+    "cvtColor_none": "cv2.cvtColor(None, cv2.COLOR_BGR2GRAY)",
+    "cvtColor_code_str": "cv2.cvtColor(img, 'gray')",
+    "rectangle_noncontiguous_img": "cv2.rectangle(img[:, ::2], (1, 1), (3, 3), (255, 0, 0))",
+    "rectangle_pt_len3": "cv2.rectangle(img, (1, 1, 1), (3, 3), (255, 0, 0))",
+    "line_readonly_img": "cv2.line(np.frombuffer(bytes(300), np.uint8).reshape(10, 10, 3), (0, 0), (5, 5), (1, 2, 3))",
+    "circle_color_str": "cv2.circle(img.copy(), (5, 5), 3, 'red')",
+    "putText_text_int": "cv2.putText(img.copy(), 123, (5, 5), 0, 1.0, (1, 2, 3))",
+    "GaussianBlur_even_ksize": "cv2.GaussianBlur(img, (4, 4), 0)",
+    "medianBlur_even_ksize": "cv2.medianBlur(img, 4)",
+    "medianBlur_float_ksize": "cv2.medianBlur(img, 3.0)",
+    "threshold_otsu_on_color": "cv2.threshold(img, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)",
+    "adaptiveThreshold_color": "cv2.adaptiveThreshold(img, 255, 0, 0, 11, 2)",
+    "adaptiveThreshold_even_block": "cv2.adaptiveThreshold(gray, 255, 0, 0, 4, 2)",
+    "Canny_aperture_4": "cv2.Canny(gray, 10, 20, apertureSize=4)",
+    "findContours_color": "cv2.findContours(img, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)",
+    "findContours_bad_mode": "cv2.findContours(mask, 99, cv2.CHAIN_APPROX_SIMPLE)",
+    "contourArea_float64": "cv2.contourArea(np.float64([[0, 0], [1, 0], [1, 1]]))",
+    "getPerspectiveTransform_3_points": "cv2.getPerspectiveTransform(quad[:3], rect_dst[:3])",
+    "warpAffine_3x3": "cv2.warpAffine(img, np.eye(3), (10, 10))",
+    "bitwise_and_size_mismatch": "cv2.bitwise_and(img, odd)",
+    "add_type_mismatch": "cv2.add(gray, gray.astype(np.float32))",
+    "merge_size_mismatch": "cv2.merge([gray, gray[:10].copy()])",
+    "merge_not_seq": "cv2.merge(5)",
+    "morphologyEx_bad_op": f"cv2.morphologyEx(mask, 99, {K3})",
+    "copyMakeBorder_negative": "cv2.copyMakeBorder(img, -1, 0, 0, 0, cv2.BORDER_CONSTANT)",
+    "flip_code_str": "cv2.flip(img, 'x')",
+    "inRange_bounds_size": "cv2.inRange(img, gray, gray)",
+    "imencode_unknown_ext": "cv2.imencode('.xyz', img)",
+    "imencode_empty": "cv2.imencode('.png', np.zeros((0, 0), np.uint8))",
+    "fillPoly_float_points": "cv2.fillPoly(img.copy(), [poly.astype(np.float32)], (1, 2, 3))",
+    "invert_non_square": "cv2.invert(np.zeros((2, 3)))",
+    "connectedComponents_color": "cv2.connectedComponentsWithStats(img)",
+    "equalizeHist_color": "cv2.equalizeHist(img)",
+    "equalizeHist_float": "cv2.equalizeHist(f32[:, :, 0].copy())",
+    "warpPerspective_dsize_float": "cv2.warpPerspective(img, np.eye(3), (10.5, 10))",
+    "boundingRect_str": "cv2.boundingRect('points')",
+    "threshold_missing_type": "cv2.threshold(gray, 127, 255)",
+}
