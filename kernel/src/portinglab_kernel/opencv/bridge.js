@@ -32,8 +32,87 @@
     return "@@js@@" + String(e && e.stack || e);
   }
 
+  // Fused single-input, single-output calls: one crossing to run (copy in, call,
+  // describe the result), one to copy the result out and release everything.
+  // `a` holds the call's plain-number arguments, already checked by Python.
+  const UNARY = {
+    resize: (s, d, a) => cv.resize(s, d, new cv.Size(a[0], a[1]), a[2], a[3], a[4]),
+    cvtColor: (s, d, a) => cv.cvtColor(s, d, a[0], a[1]),
+    GaussianBlur: (s, d, a) => cv.GaussianBlur(s, d, new cv.Size(a[0], a[1]), a[2], a[3], a[4]),
+    medianBlur: (s, d, a) => cv.medianBlur(s, d, a[0]),
+    Canny: (s, d, a) => cv.Canny(s, d, a[0], a[1], a[2], !!a[3]),
+    flip: (s, d, a) => cv.flip(s, d, a[0]),
+    rotate: (s, d, a) => cv.rotate(s, d, a[0]),
+    equalizeHist: (s, d, a) => cv.equalizeHist(s, d),
+    threshold: (s, d, a) => cv.threshold(s, d, a[0], a[1], a[2]),
+  };
+  let pending = null;
+  const describe = (m, ret) => m.empty() ? `0,0,${m.type()},0,${ret}`
+    : `${m.rows},${m.cols},${m.type()},${m.total() * m.elemSize()},${ret}`;
+
   const H = {
     cv,
+    // -> "rows,cols,type,nbytes,retval" of the result (kept pending), or a tagged error
+    unary(name, ptr, nbytes, rows, cols, type, ...a) {
+      try {
+        const src = H.matIn(ptr, nbytes, rows, cols, type, false);
+        const dst = track(new cv.Mat());
+        const ret = UNARY[name](src, dst, a);
+        pending = dst;
+        return describe(dst, ret === undefined ? "" : ret);
+      } catch (e) {
+        H.release();
+        return errorText(e);
+      }
+    },
+    // copy the pending result to ptr (Pyodide heap) and release the call's Mats
+    finish(ptr, nbytes) {
+      try {
+        if (nbytes) {
+          const off = pending.data.byteOffset;
+          py.HEAPU8.set(cv.HEAPU8.subarray(off, off + nbytes), ptr);
+        }
+      } finally {
+        pending = null;
+        H.release();
+      }
+    },
+    // findContours fused: -> "n,totalBytes,hierarchyRows,hierarchyCols" (vector and hierarchy pending)
+    contours(ptr, nbytes, rows, cols, type, mode, method, ox, oy) {
+      try {
+        const src = H.matIn(ptr, nbytes, rows, cols, type, false);
+        const v = track(new cv.MatVector()), h = track(new cv.Mat());
+        cv.findContours(src, v, h, mode, method, new cv.Point(ox, oy));
+        let total = 0;
+        const n = v.size();
+        for (let i = 0; i < n; i++) { const c = v.get(i); total += c.rows; c.delete(); }
+        pending = [v, h];
+        return `${n},${total},${h.empty() ? 0 : h.rows},${h.empty() ? 0 : h.cols}`;
+      } catch (e) {
+        H.release();
+        return errorText(e);
+      }
+    },
+    // points of every contour back to back (int32 x,y) at ptr, counts at countsPtr, hierarchy at hierPtr
+    finishContours(ptr, countsPtr, hierPtr, hierBytes) {
+      try {
+        const [v, h] = pending;
+        const counts = py.HEAP32.subarray(countsPtr >> 2, (countsPtr >> 2) + v.size());
+        let off = ptr;
+        for (let i = 0, n = v.size(); i < n; i++) {
+          const c = v.get(i);
+          const nb = c.rows * 8;
+          counts[i] = c.rows;
+          if (nb) py.HEAPU8.set(cv.HEAPU8.subarray(c.data.byteOffset, c.data.byteOffset + nb), off);
+          off += nb;
+          c.delete();
+        }
+        if (hierBytes) py.HEAPU8.set(cv.HEAPU8.subarray(h.data.byteOffset, h.data.byteOffset + hierBytes), hierPtr);
+      } finally {
+        pending = null;
+        H.release();
+      }
+    },
     // numpy (Pyodide heap, at ptr) -> new Mat: one copy, straight between the heaps
     matIn(ptr, nbytes, rows, cols, type, owned) {
       const m = new cv.Mat(rows, cols, type);

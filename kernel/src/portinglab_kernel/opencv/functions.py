@@ -12,7 +12,18 @@ import numpy as np
 from . import constants as C
 from .call import bool_, bridged, call, call_mat, float_, int_, point_float, point_int, scalar, seq, session
 from .errors import bad_argument, error
-from .mats import (as_mat_array, mat_back_into, mat_in, mat_out, to_mat_arg, vector_in, vector_out)
+from .loader import _state, load
+from .mats import as_mat_array, mat_back_into, mat_in, mat_out, to_mat_arg, vector_in, vector_out
+from .mats import contours as _contours
+from .mats import unary as _unary_call
+
+
+def _H():
+    return _state.get("H") or load()[1]
+
+
+def _unary(name, src, dst, *args, src_name="src"):
+    return _unary_call(_H(), name, src, dst, *args, src_name=src_name)
 
 _S = lambda H, v, name, func: H.scalar(*scalar(v, name, func))  # noqa: E731
 _MORPH_DEFAULT_BORDER = [float(np.finfo(np.float64).max)] * 4  # morphologyDefaultBorderValue()
@@ -32,22 +43,18 @@ def _anchor(H, v, func):
 
 @bridged
 def cvtColor(src, code, dst=None, dstCn=0):
-    with session("cvtColor") as H:
-        out = H.empty()
-        call(H, "cvtColor", to_mat_arg(H, src, "src", "cvtColor"), out, int_(code, "code", "cvtColor"),
-               int_(dstCn, "dstCn", "cvtColor"))
-        return mat_out(H, out, "cvtColor", dst)
+    f = "cvtColor"
+    _, out = _unary(f, src, dst, int_(code, "code", f), int_(dstCn, "dstCn", f))
+    return out
 
 
 @bridged
 def resize(src, dsize, dst=None, fx=0, fy=0, interpolation=C.INTER_LINEAR):
-    with session("resize") as H:
-        s = to_mat_arg(H, src, "src", "resize")
-        size = (0, 0) if dsize is None else dsize
-        out = H.empty()
-        call(H, "resize", s, out, _size(H, size, "dsize", "resize"), float_(fx, "fx", "resize"),
-               float_(fy, "fy", "resize"), int_(interpolation, "interpolation", "resize"))
-        return mat_out(H, out, "resize", dst)
+    f = "resize"
+    w, h = seq((0, 0) if dsize is None else dsize, 2, "dsize", f, int_)
+    _, out = _unary(f, src, dst, w, h, float_(fx, "fx", f), float_(fy, "fy", f),
+                    int_(interpolation, "interpolation", f))
+    return out
 
 
 @bridged
@@ -97,21 +104,13 @@ def getRotationMatrix2D(center, angle, scale):
 @bridged
 def rotate(src, rotateCode, dst=None):
     f = "rotate"
-    with session(f) as H:
-        code = int_(rotateCode, "rotateCode", f)
-        s = to_mat_arg(H, src, "src", f)
-        out = H.empty()
-        call(H, f, s, out, code)
-        return mat_out(H, out, f, dst)
+    return _unary(f, src, dst, int_(rotateCode, "rotateCode", f))[1]
 
 
 @bridged
 def flip(src, flipCode, dst=None):
     f = "flip"
-    with session(f) as H:
-        out = H.empty()
-        call(H, f, to_mat_arg(H, src, "src", f), out, int_(flipCode, "flipCode", f))
-        return mat_out(H, out, f, dst)
+    return _unary(f, src, dst, int_(flipCode, "flipCode", f))[1]
 
 
 @bridged
@@ -255,11 +254,8 @@ def merge(mv, dst=None):
 @bridged
 def threshold(src, thresh, maxval, type, dst=None):  # noqa: A002 - opencv-python's name
     f = "threshold"
-    with session(f) as H:
-        s = to_mat_arg(H, src, "src", f)
-        out = H.empty()
-        r = call(H, f, s, out, float_(thresh, "thresh", f), float_(maxval, "maxval", f), int_(type, "type", f))
-        return float(r), mat_out(H, out, f, dst)
+    ret, out = _unary(f, src, dst, float_(thresh, "thresh", f), float_(maxval, "maxval", f), int_(type, "type", f))
+    return float(ret), out
 
 
 @bridged
@@ -276,22 +272,15 @@ def adaptiveThreshold(src, maxValue, adaptiveMethod, thresholdType, blockSize, C
 @bridged
 def GaussianBlur(src, ksize, sigmaX, dst=None, sigmaY=0, borderType=C.BORDER_DEFAULT):
     f = "GaussianBlur"
-    with session(f) as H:
-        s = to_mat_arg(H, src, "src", f)
-        out = H.empty()
-        call(H, f, s, out, _size(H, ksize, "ksize", f), float_(sigmaX, "sigmaX", f), float_(sigmaY, "sigmaY", f),
-               int_(borderType, "borderType", f))
-        return mat_out(H, out, f, dst)
+    w, h = seq(ksize, 2, "ksize", f, int_)
+    return _unary(f, src, dst, w, h, float_(sigmaX, "sigmaX", f), float_(sigmaY, "sigmaY", f),
+                  int_(borderType, "borderType", f))[1]
 
 
 @bridged
 def medianBlur(src, ksize, dst=None):
     f = "medianBlur"
-    with session(f) as H:
-        s = to_mat_arg(H, src, "src", f)
-        out = H.empty()
-        call(H, f, s, out, int_(ksize, "ksize", f))
-        return mat_out(H, out, f, dst)
+    return _unary(f, src, dst, int_(ksize, "ksize", f))[1]
 
 
 @bridged
@@ -307,12 +296,9 @@ def blur(src, ksize, dst=None, anchor=None, borderType=C.BORDER_DEFAULT):
 @bridged
 def Canny(image, threshold1, threshold2, edges=None, apertureSize=3, L2gradient=False):  # noqa: N803
     f = "Canny"
-    with session(f) as H:
-        s = to_mat_arg(H, image, "image", f)
-        out = H.empty()
-        call(H, f, s, out, float_(threshold1, "threshold1", f), float_(threshold2, "threshold2", f),
-               int_(apertureSize, "apertureSize", f), bool_(L2gradient, "L2gradient", f))
-        return mat_out(H, out, f, edges)
+    return _unary(f, image, edges, float_(threshold1, "threshold1", f), float_(threshold2, "threshold2", f),
+                  int_(apertureSize, "apertureSize", f), int(bool_(L2gradient, "L2gradient", f)),
+                  src_name="image")[1]
 
 
 def _morph(f, src, kernel, dst, anchor, iterations, borderType, borderValue, op=None):
@@ -354,12 +340,7 @@ def getStructuringElement(shape, ksize, anchor=None):
 
 @bridged
 def equalizeHist(src, dst=None):
-    f = "equalizeHist"
-    with session(f) as H:
-        s = to_mat_arg(H, src, "src", f)
-        out = H.empty()
-        call(H, f, s, out)
-        return mat_out(H, out, f, dst)
+    return _unary("equalizeHist", src, dst)[1]
 
 
 @bridged
@@ -389,12 +370,8 @@ def _points(H, value, name, f):
 @bridged
 def findContours(image, mode, method, contours=None, hierarchy=None, offset=None):
     f = "findContours"
-    with session(f) as H:
-        s = to_mat_arg(H, image, "image", f)
-        v, h = H.vector(), H.empty()
-        ox, oy = point_int((0, 0) if offset is None else offset, "offset", f)
-        call(H, f, s, v, h, int_(mode, "mode", f), int_(method, "method", f), H.point(ox, oy))
-        return vector_out(H, v, f), mat_out(H, h, f)
+    ox, oy = point_int((0, 0) if offset is None else offset, "offset", f)
+    return _contours(_H(), image, int_(mode, "mode", f), int_(method, "method", f), ox, oy)
 
 
 @bridged

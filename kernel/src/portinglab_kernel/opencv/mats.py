@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 
+from .. import copies as _copies
 from ..copies import record_copy
 from .errors import bad_argument, error
 from .loader import load
@@ -79,7 +80,7 @@ def mat_in(H, arr: np.ndarray | None, api: str, owned: bool = False):
     rows, cols, typ = geometry(arr)
     t = time.perf_counter()
     m = H.matIn(pointer(arr), arr.nbytes, rows, cols, typ, owned)
-    record_copy("py->opencv", arr.nbytes, api, dtype=str(arr.dtype), shape=arr.shape,
+    _copies._sinks and record_copy("py->opencv", arr.nbytes, api, dtype=str(arr.dtype), shape=arr.shape,
                 seconds=time.perf_counter() - t)
     return m
 
@@ -107,7 +108,7 @@ def mat_out(H, m, api: str, dst: np.ndarray | None = None):
         out = np.empty(shape, dtype)
     t = time.perf_counter()
     H.matOut(m, pointer(out), nbytes)
-    record_copy("opencv->py", nbytes, api, dtype=str(dtype), shape=shape, seconds=time.perf_counter() - t)
+    _copies._sinks and record_copy("opencv->py", nbytes, api, dtype=str(dtype), shape=shape, seconds=time.perf_counter() - t)
     return out
 
 
@@ -115,7 +116,7 @@ def mat_back_into(H, m, arr: np.ndarray, api: str) -> None:
     """Copy a Mat (drawn on) back into the numpy array it came from: in-place drawing."""
     t = time.perf_counter()
     H.matOut(m, pointer(arr), arr.nbytes)
-    record_copy("opencv->py", arr.nbytes, api, dtype=str(arr.dtype), shape=arr.shape,
+    _copies._sinks and record_copy("opencv->py", arr.nbytes, api, dtype=str(arr.dtype), shape=arr.shape,
                 seconds=time.perf_counter() - t)
 
 
@@ -144,7 +145,7 @@ def vector_in(H, arrays, name: str, func: str):
     counts = np.array([len(p) for p in pts], np.int32)
     t = time.perf_counter()
     v = H.vectorIn(pointer(packed), pointer(counts), len(pts), mat_type(DEPTH_OF[dtype], 2), 2 * dtype.itemsize)
-    record_copy("py->opencv", packed.nbytes, func, dtype=str(dtype), shape=packed.shape,
+    _copies._sinks and record_copy("py->opencv", packed.nbytes, func, dtype=str(dtype), shape=packed.shape,
                 seconds=time.perf_counter() - t)
     return v
 
@@ -159,7 +160,7 @@ def vector_out(H, v, api: str) -> tuple:
     buf = np.empty(total, np.uint8)
     t = time.perf_counter()
     H.vectorOut(v, pointer(buf))
-    record_copy("opencv->py", total, api, dtype=None, shape=(total,), seconds=time.perf_counter() - t)
+    _copies._sinks and record_copy("opencv->py", total, api, dtype=None, shape=(total,), seconds=time.perf_counter() - t)
     out, off = [], 0
     for rows, cols, typ, nb in items:
         shape, dtype = array_shape(rows, cols, typ)
@@ -189,3 +190,82 @@ def from_mat(mat) -> np.ndarray | None:
         finally:
             mat.delete()
     return mat_out(H, mat, "from_mat")
+
+
+# ---------------------------------------------------------------- fused calls (two crossings)
+
+def unary(H, name: str, src, dst, *args, src_name: str = "src"):
+    """One input array, one output array: bridge.js's `unary` + `finish`.
+
+    Returns (retval text, result array). Copies: one in, one out, as the generic path.
+    """
+    from .errors import from_tagged
+
+    arr = as_mat_array(src, src_name, name)
+    if arr is None or arr.size == 0:
+        ptr, nbytes, rows, cols, typ = 0, 0, 0, 0, 0
+    else:
+        rows, cols, typ = geometry(arr)
+        ptr, nbytes = pointer(arr), arr.nbytes
+    t = time.perf_counter()
+    r = H.unary(name, ptr, nbytes, rows, cols, typ, *args)
+    if r.startswith("@@"):
+        raise from_tagged(r, name)
+    try:
+        if nbytes:
+            _copies._sinks and record_copy("py->opencv", nbytes, name, dtype=str(arr.dtype), shape=arr.shape,
+                        seconds=time.perf_counter() - t)
+        orows, ocols, otyp, onbytes, ret = r.split(",")
+        onbytes = int(onbytes)
+        if not onbytes:
+            H.finish(0, 0)
+            return ret, None
+        shape, dtype = array_shape(int(orows), int(ocols), int(otyp))
+        if (dst is not None and isinstance(dst, np.ndarray) and dst.shape == shape and dst.dtype == dtype
+                and dst.flags.c_contiguous and dst.flags.writeable):
+            out = dst
+        else:
+            out = np.empty(shape, dtype)
+        t = time.perf_counter()
+        H.finish(pointer(out), onbytes)
+        _copies._sinks and record_copy("opencv->py", onbytes, name, dtype=str(dtype), shape=shape, seconds=time.perf_counter() - t)
+        return ret, out
+    except BaseException:
+        H.release()
+        raise
+
+
+def contours(H, image, mode: int, method: int, ox: int, oy: int):
+    """findContours: bridge.js's `contours` + `finishContours` (all contours in one copy)."""
+    from .errors import from_tagged
+
+    name = "findContours"
+    arr = as_mat_array(image, "image", name)
+    if arr is None or arr.size == 0:
+        ptr, nbytes, rows, cols, typ = 0, 0, 0, 0, 0
+    else:
+        rows, cols, typ = geometry(arr)
+        ptr, nbytes = pointer(arr), arr.nbytes
+    r = H.contours(ptr, nbytes, rows, cols, typ, mode, method, ox, oy)
+    if r.startswith("@@"):
+        raise from_tagged(r, name)
+    try:
+        if nbytes:
+            _copies._sinks and record_copy("py->opencv", nbytes, name, dtype=str(arr.dtype), shape=arr.shape)
+        n, total, hrows, hcols = (int(x) for x in r.split(","))
+        points = np.empty((total, 1, 2), np.int32)
+        counts = np.empty(max(n, 1), np.int32)
+        hier = np.empty((hrows, hcols, 4), np.int32) if hrows else None
+        t = time.perf_counter()
+        H.finishContours(pointer(points), pointer(counts), pointer(hier) if hier is not None else 0,
+                         hier.nbytes if hier is not None else 0)
+        dt = time.perf_counter() - t
+        _copies._sinks and record_copy("opencv->py", points.nbytes, name, dtype="int32", shape=points.shape, seconds=dt)
+        if hier is not None:
+            _copies._sinks and record_copy("opencv->py", hier.nbytes, name, dtype="int32", shape=hier.shape)
+        ends = np.cumsum(counts[:n]).tolist()
+        starts = [0] + ends[:-1]
+        return tuple(points[a:b] for a, b in zip(starts, ends)), hier
+    except BaseException:
+        H.release()
+        raise

@@ -1,0 +1,258 @@
+"""cv2 through the bridge vs the same opencv.js call from JavaScript vs the article's way vs CPython.
+
+For each operation on a 1080p input (resize 1080p -> 192x108 LINEAR, cvtColor
+BGR2GRAY, GaussianBlur 5x5, findContours on a 1080p mask), in Debian's Chromium
+on the site served from loopback, inside one kernel:
+  - bridge:  `cv2.resize(img, (192, 108))` in a kernel cell (numpy in, numpy out)
+  - js:      the same opencv.js call in a JavaScript loop in the same worker, on a
+             TypedArray (new Mat + data.set in, data.slice out): the baseline
+  - article: the article's method from Python: to_js + cv.matFromArray + call +
+             .data.to_py() (../shared/background/pyodide-porting-article.zh.txt)
+  - cpython: opencv-python-headless 4.12.0.88 in CPython on this machine
+Time per call (median, p90 of per-call timings; the worker's clock is coarse, so
+also the mean of the batch) and bytes copied per call. Prints a table with ratios
+against the JS baseline measured in the same run.
+
+    .venv/bin/python benchmarks/cv2_bridge.py [--site DIR] [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
+
+import numpy as np  # noqa: E402
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from browser import BrowserKernel, OffMachineGuard, launch  # noqa: E402
+from portinglab.serve import serve_in_thread  # noqa: E402
+from portinglab.site import build_site, verify_site  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results"
+OPS = ["resize", "cvtColor", "GaussianBlur", "findContours"]
+
+# the same inputs on both sides, computed, not shipped
+INPUTS = """
+import numpy as np
+n = np.arange(1080 * 1920 * 3, dtype=np.uint32)
+img = ((n * np.uint32(2654435761)) >> np.uint32(13)).astype(np.uint8).reshape(1080, 1920, 3)
+mask = np.zeros((1080, 1920), np.uint8)
+for i in range(300):
+    y, x = (i * 7919) % 1040, (i * 104729) % 1880
+    mask[y:y + 12 + i % 30, x:x + 10 + (i * 3) % 40] = 255
+"""
+
+KERNEL_CODE = INPUTS + """
+import json, time, js
+import cv2
+from pyodide.ffi import to_js
+from portinglab_kernel import collect_copies
+cv = cv2.portinglab.raw()
+RUNS = {runs}
+
+bridge = {{
+    'resize': lambda: cv2.resize(img, (192, 108)),
+    'cvtColor': lambda: cv2.cvtColor(img, cv2.COLOR_BGR2GRAY),
+    'GaussianBlur': lambda: cv2.GaussianBlur(img, (5, 5), 0),
+    'findContours': lambda: cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE),
+}}
+
+def article(op):
+    src_img = mask if op == 'findContours' else img
+    h, w = src_img.shape[:2]
+    typ = cv.CV_8UC1 if src_img.ndim == 2 else cv.CV_8UC3
+    mat = cv.matFromArray(h, w, typ, to_js(src_img.reshape(src_img.size)))
+    if op == 'resize':
+        dst = cv.Mat.new(108, 192, cv.CV_8UC3)
+        cv.resize(mat, dst, cv.Size.new(192, 108), 0, 0, cv.INTER_LINEAR)
+        out = np.asarray(dst.data.to_py()).reshape(108, 192, 3)
+    elif op == 'cvtColor':
+        dst = cv.Mat.new()
+        cv.cvtColor(mat, dst, cv.COLOR_BGR2GRAY, 0)
+        out = np.asarray(dst.data.to_py()).reshape(h, w)
+    elif op == 'GaussianBlur':
+        dst = cv.Mat.new()
+        cv.GaussianBlur(mat, dst, cv.Size.new(5, 5), 0, 0, cv.BORDER_DEFAULT)
+        out = np.asarray(dst.data.to_py()).reshape(h, w, 3)
+    else:
+        vec, dst = cv.MatVector.new(), cv.Mat.new()
+        cv.findContours(mat, vec, dst, cv.RETR_LIST, cv.CHAIN_APPROX_SIMPLE)
+        out = []
+        for i in range(vec.size()):
+            c = vec.get(i)
+            out.append(np.asarray(c.data32S.to_py()).reshape(c.rows, c.cols, 2))
+            c.delete()
+        vec.delete()
+    mat.delete(); dst.delete()
+    return out
+
+def article_bytes(op):
+    src_img = mask if op == 'findContours' else img
+    out = article(op)
+    outb = sum(o.nbytes for o in out) if isinstance(out, list) else out.nbytes
+    return 2 * src_img.nbytes + outb  # to_js copy, matFromArray copy; .data.to_py() copy out
+
+JS_LOOP = js.eval('''(cv, op, data, rows, cols, type, n) => {{
+  const times = [];
+  let bytes = 0;
+  for (let i = 0; i < n; i++) {{
+    const t0 = performance.now();
+    const src = new cv.Mat(rows, cols, type);
+    src.data.set(data);
+    const dst = new cv.Mat();
+    let outBytes = 0;
+    if (op === 'resize') {{
+      cv.resize(src, dst, new cv.Size(192, 108), 0, 0, cv.INTER_LINEAR); outBytes = dst.data.slice().length;
+    }} else if (op === 'cvtColor') {{
+      cv.cvtColor(src, dst, cv.COLOR_BGR2GRAY, 0); outBytes = dst.data.slice().length;
+    }} else if (op === 'GaussianBlur') {{
+      cv.GaussianBlur(src, dst, new cv.Size(5, 5), 0, 0, cv.BORDER_DEFAULT); outBytes = dst.data.slice().length;
+    }} else {{
+      const v = new cv.MatVector();
+      cv.findContours(src, v, dst, cv.RETR_LIST, cv.CHAIN_APPROX_SIMPLE);
+      for (let k = 0; k < v.size(); k++) {{ const c = v.get(k); outBytes += c.data32S.slice().byteLength; c.delete(); }}
+      outBytes += dst.data32S.slice().byteLength;
+      v.delete();
+    }}
+    src.delete(); dst.delete();
+    times.push(performance.now() - t0);
+    bytes = data.length + outBytes;
+  }}
+  return [times, bytes];
+}}''')
+
+def timed(fn, n):
+    per = []
+    t_all = time.perf_counter()
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        per.append((time.perf_counter() - t) * 1000)
+    return per, (time.perf_counter() - t_all) * 1000 / n
+
+res = {{'load': cv2.portinglab.load_info()}}
+for op in {ops}:
+    src_img = mask if op == 'findContours' else img
+    n = RUNS if op != 'GaussianBlur' else max(5, RUNS // 2)
+    for _ in range(3):
+        bridge[op](); article(op)
+    with collect_copies() as copies:
+        bridge[op]()
+    per_b, mean_b = timed(bridge[op], n)
+    per_a, mean_a = timed(lambda: article(op), n)
+    data = to_js(src_img.reshape(src_img.size))
+    typ = cv.CV_8UC1 if src_img.ndim == 2 else cv.CV_8UC3
+    JS_LOOP(cv, op, data, src_img.shape[0], src_img.shape[1], typ, 3)
+    t = time.perf_counter()
+    times, js_bytes = JS_LOOP(cv, op, data, src_img.shape[0], src_img.shape[1], typ, n).to_py()
+    mean_j = (time.perf_counter() - t) * 1000 / n
+    res[op] = {{
+        'bridge': {{'per': per_b, 'mean': mean_b, 'bytes': sum(c.bytes for c in copies),
+                    'copies': [(c.direction, c.bytes) for c in copies]}},
+        'article': {{'per': per_a, 'mean': mean_a, 'bytes': article_bytes(op)}},
+        'js': {{'per': list(times), 'mean': mean_j, 'bytes': int(js_bytes)}},
+    }}
+print(json.dumps(res))
+"""
+
+
+def cpython_times(runs: int) -> dict:
+    import cv2
+
+    scope: dict = {}
+    exec(INPUTS, scope)  # noqa: S102 - our own input code
+    img, mask = scope["img"], scope["mask"]
+    calls = {
+        "resize": lambda: cv2.resize(img, (192, 108)),
+        "cvtColor": lambda: cv2.cvtColor(img, cv2.COLOR_BGR2GRAY),
+        "GaussianBlur": lambda: cv2.GaussianBlur(img, (5, 5), 0),
+        "findContours": lambda: cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE),
+    }
+    out = {}
+    for op, fn in calls.items():
+        for _ in range(3):
+            fn()
+        per = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            fn()
+            per.append((time.perf_counter() - t) * 1000)
+        out[op] = {"per": per, "mean": statistics.fmean(per), "bytes": 0}
+    out["threads"] = cv2.getNumThreads()
+    return out
+
+
+def p90(xs):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(0.9 * (len(xs) - 1))))]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--site", type=Path, help="a site built by ./portlab build (default: build one now)")
+    ap.add_argument("--runs", type=int, default=40)
+    args = ap.parse_args()
+
+    if args.site:
+        verify_site(args.site)
+        site = args.site
+    else:
+        site = Path(tempfile.mkdtemp(prefix="portinglab-bench-")) / "site"
+        build_site(site, log=lambda *_: None)
+
+    server, url = serve_in_thread(site, port=0)
+    try:
+        with sync_playwright() as p:
+            browser = launch(p)
+            ctx = browser.new_context()
+            guard = OffMachineGuard()
+            ctx.route("**/*", guard)
+            page = ctx.new_page()
+            page.goto(url + "lab/index.html")
+            kernel = BrowserKernel(page, timeout_ms=600_000)
+            res = kernel.json(KERNEL_CODE.format(runs=args.runs, ops=OPS))
+            version = browser.version
+            browser.close()
+            assert not guard.attempts, guard.attempts
+    finally:
+        server.shutdown()
+    native = cpython_times(args.runs)
+
+    rows = []
+    header = (f"{'operation':<14}{'method':<9}{'median ms':>10}{'p90 ms':>9}{'mean ms':>9}"
+              f"{'x js':>8}{'MB copied':>11}")
+    print(f"cv2 bridge benchmark: Chromium {version}, {platform.machine()}, {args.runs} runs; "
+          f"opencv.js loaded in {res['load'].get('seconds', 0):.2f} s {res['load'].get('timing', {})}; "
+          f"CPython cv2 threads={native['threads']}")
+    print(header)
+    print("-" * len(header))
+    for op in OPS:
+        base = res[op]["js"]["mean"]
+        for method, d in (("bridge", res[op]["bridge"]), ("js", res[op]["js"]),
+                          ("article", res[op]["article"]), ("cpython", native[op])):
+            med = statistics.median(d["per"])
+            line = (f"{op:<14}{method:<9}{med:>10.3f}{p90(d['per']):>9.3f}{d['mean']:>9.3f}"
+                    f"{d['mean'] / base:>8.2f}{d['bytes'] / 1e6:>11.2f}")
+            print(line)
+            rows.append({"op": op, "method": method, "median_ms": med, "p90_ms": p90(d["per"]),
+                         "mean_ms": d["mean"], "x_js": d["mean"] / base, "bytes": d["bytes"]})
+        print(f"{'':<14}bridge copies: {res[op]['bridge']['copies'][:4]}"
+              f"{' ...' if len(res[op]['bridge']['copies']) > 4 else ''}")
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / "cv2_bridge.json"
+    out.write_text(json.dumps({"chromium": version, "runs": args.runs, "load": res["load"], "rows": rows}, indent=1))
+    print(f"(written to {out.relative_to(ROOT)})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
