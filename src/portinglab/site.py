@@ -174,6 +174,17 @@ def contents_args(lite: Path, extra: Path) -> tuple[str, ...]:
 LITE_INPUTS = ("jupyter_lite_config.json", "jupyter-lite.json", "content")
 
 
+#: prebuilt labextensions of this checkout (the copies inspector, `extension/`), added to the
+#: federated extensions the venv provides
+LABEXTENSIONS = paths.ROOT / "extension" / "portinglab_copies" / "labextensions"
+
+
+def labextension_args() -> tuple[str, ...]:
+    if not (LABEXTENSIONS / "portinglab-copies" / "package.json").exists():
+        raise SiteError(f"{LABEXTENSIONS} has no prebuilt labextension: run extension/build.sh")
+    return (f"--FederatedExtensionAddon.extra_labextensions_path={LABEXTENSIONS}",)
+
+
 def stage_lite_dir(work: Path) -> Path:
     """A lite dir holding only the build's inputs (links to the checkout).
 
@@ -236,6 +247,7 @@ def build_site(output: Path = paths.OUTPUT, cache: Path = paths.CACHE, refresh: 
         lite = stage_lite_dir(work)
         models = stage_models(fetched, work / "models-contents")
         extra_args = contents_args(lite, work / "models-contents") if models else ()
+        extra_args += labextension_args()
         run_jupyter_lite_build(lite, staged, tarball, work, extra_args=extra_args, log=log)
         stage_vendor(fetched, staged)
         before, after = precompress(staged)

@@ -1,0 +1,70 @@
+import { Cell } from '@jupyterlab/cells';
+import { NotebookPanel } from '@jupyterlab/notebook';
+import { CopiesModel } from './model';
+import { formatBytes, summary } from './types';
+
+const BADGE = 'jp-PortingLabCopies-badge';
+
+/**
+ * Puts a badge (`3 copies · 24.9 MB · 7 ms`) on each executed cell of a notebook that copied
+ * memory; clicking it calls `open` with the cell's execution count.
+ */
+export class BadgeManager {
+  constructor(
+    panel: NotebookPanel,
+    model: CopiesModel,
+    open: (executionCount: number) => void
+  ) {
+    this._panel = panel;
+    this._model = model;
+    this._open = open;
+    model.changed.connect(this.refresh, this);
+    panel.content.model?.cells.changed.connect(this.refresh, this);
+  }
+
+  /** Re-draw every cell's badge from the model (cheap: one lookup per cell). */
+  refresh(): void {
+    for (const cell of this._panel.content.widgets) {
+      this.refreshCell(cell);
+    }
+  }
+
+  refreshCell(cell: Cell): void {
+    if (cell.model.type !== 'code') {
+      return;
+    }
+    const count = (cell.model as any).executionCount as number | null;
+    const report = this._model.enabled ? this._model.report(count) : undefined;
+    let badge = cell.node.querySelector(`:scope > .${BADGE}`) as HTMLElement | null;
+    if (!report || (!report.totals.count && !report.proxies.alive)) {
+      badge?.remove();
+      return;
+    }
+    if (!badge) {
+      badge = document.createElement('button');
+      badge.className = BADGE;
+      badge.onclick = ev => {
+        ev.stopPropagation();
+        const n = Number(badge!.dataset.executionCount);
+        this._open(n);
+      };
+      cell.node.append(badge);
+    }
+    badge.dataset.executionCount = String(report.execution_count);
+    badge.dataset.bytes = String(report.totals.bytes);
+    badge.dataset.count = String(report.totals.count);
+    badge.textContent =
+      summary(report.totals) + (report.proxies.alive ? ` · ${report.proxies.alive} proxies alive` : '');
+    badge.title =
+      `${report.totals.bytes.toLocaleString('en-US')} bytes copied (${formatBytes(report.totals.bytes)}); ` +
+      'open the Memory copies panel';
+  }
+
+  dispose(): void {
+    this._model.changed.disconnect(this.refresh, this);
+  }
+
+  private _panel: NotebookPanel;
+  private _model: CopiesModel;
+  private _open: (executionCount: number) => void;
+}

@@ -1,0 +1,146 @@
+import {
+  ILabShell,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ICommandPalette } from '@jupyterlab/apputils';
+import { INotebookTracker, NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { BadgeManager } from './badge';
+import { CopiesModel } from './model';
+import { CopiesPanel } from './panel';
+
+const PLUGIN_ID = 'portinglab-copies:plugin';
+const TOGGLE = 'portinglab-copies:toggle';
+const OPEN = 'portinglab-copies:open';
+
+/**
+ * The Memory copies inspector: a panel of every wasm<->JS copy per cell of the active
+ * notebook, a badge on each cell that copied, an on/off switch.
+ */
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: PLUGIN_ID,
+  description: 'Memory copies inspector: every wasm<->JS copy, per cell.',
+  autoStart: true,
+  requires: [INotebookTracker],
+  optional: [ICommandPalette, ISettingRegistry, ILabShell],
+  activate: async (
+    app: JupyterFrontEnd,
+    tracker: INotebookTracker,
+    palette: ICommandPalette | null,
+    settingRegistry: ISettingRegistry | null,
+    labShell: ILabShell | null
+  ) => {
+    let enabled = true;
+    let showBadges = true;
+    const models = new Map<NotebookPanel, CopiesModel>();
+    const badges = new Map<NotebookPanel, BadgeManager>();
+    let settings: ISettingRegistry.ISettings | null = null;
+
+    const setEnabled = (on: boolean) => {
+      enabled = on;
+      for (const m of models.values()) {
+        m.setEnabled(on);
+      }
+      panel.enabled = on;
+      panel.render();
+      app.commands.notifyCommandChanged(TOGGLE);
+      if (settings && settings.get('enabled').composite !== on) {
+        void settings.set('enabled', on);
+      }
+    };
+
+    const panel = new CopiesPanel({ onToggle: setEnabled });
+    panel.title.label = 'Memory copies';
+    app.shell.add(panel, 'right', { rank: 600 });
+
+    const openAt = (nb: NotebookPanel, count: number) => {
+      if (tracker.currentWidget !== nb) {
+        app.shell.activateById(nb.id);
+      }
+      follow(nb);
+      app.shell.activateById(panel.id);
+      panel.showCell(count);
+    };
+
+    const follow = (nb: NotebookPanel | null) => {
+      panel.model = nb ? (models.get(nb) ?? null) : null;
+      panel.notebookName = nb ? nb.context.path.split('/').pop() ?? '' : '';
+    };
+
+    tracker.widgetAdded.connect((_, nb) => {
+      const model = new CopiesModel(nb.sessionContext, enabled);
+      models.set(nb, model);
+      if (showBadges) {
+        badges.set(nb, new BadgeManager(nb, model, count => openAt(nb, count)));
+      }
+      nb.disposed.connect(() => {
+        models.delete(nb);
+        badges.get(nb)?.dispose();
+        badges.delete(nb);
+        model.dispose();
+        if (panel.model === model) {
+          follow(tracker.currentWidget);
+        }
+      });
+      if (tracker.currentWidget === nb) {
+        follow(nb);
+      }
+    });
+    tracker.currentChanged.connect((_, nb) => follow(nb));
+    NotebookActions.executed.connect((_, { notebook, cell }) => {
+      for (const [nb, b] of badges) {
+        if (nb.content === notebook) {
+          b.refreshCell(cell);
+        }
+      }
+    });
+
+    app.commands.addCommand(TOGGLE, {
+      label: 'Trace memory copies (wasm↔JS)',
+      caption: 'Porting Lab: turn the copies tracer on or off in every notebook kernel',
+      isToggled: () => enabled,
+      execute: () => setEnabled(!enabled)
+    });
+    app.commands.addCommand(OPEN, {
+      label: 'Show the Memory copies panel',
+      execute: () => app.shell.activateById(panel.id)
+    });
+    if (palette) {
+      palette.addItem({ command: TOGGLE, category: 'Porting Lab' });
+      palette.addItem({ command: OPEN, category: 'Porting Lab' });
+    }
+
+    if (settingRegistry) {
+      try {
+        settings = await settingRegistry.load(PLUGIN_ID);
+        const apply = () => {
+          const on = settings!.get('enabled').composite as boolean;
+          showBadges = settings!.get('showBadges').composite as boolean;
+          if (on !== enabled) {
+            setEnabled(on);
+          }
+          for (const [nb, model] of models) {
+            if (showBadges && !badges.has(nb)) {
+              const b = new BadgeManager(nb, model, count => openAt(nb, count));
+              badges.set(nb, b);
+              b.refresh();
+            } else if (!showBadges && badges.has(nb)) {
+              badges.get(nb)!.dispose();
+              badges.delete(nb);
+              nb.node.querySelectorAll('.jp-PortingLabCopies-badge').forEach(e => e.remove());
+            }
+          }
+        };
+        apply();
+        settings.changed.connect(apply);
+      } catch (e) {
+        console.warn('portinglab-copies: settings not loaded', e);
+      }
+    }
+    panel.enabled = enabled;
+    void labShell;
+  }
+};
+
+export default plugin;

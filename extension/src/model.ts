@@ -1,0 +1,206 @@
+import { ISignal, Signal } from '@lumino/signaling';
+import { Kernel, KernelMessage } from '@jupyterlab/services';
+import { ISessionContext } from '@jupyterlab/apputils';
+import {
+  COMM_TARGET,
+  ICellReport,
+  ISetEnabled,
+  Message,
+  SCHEMA_ID,
+  SCHEMA_VERSION
+} from './types';
+
+/** What the front end runs, silently, in each new Python kernel. */
+export function bootstrapCode(enabled: boolean): string {
+  return (
+    'import portinglab_kernel.tracer as _portinglab_tracer\n' +
+    `_portinglab_tracer.bootstrap(enabled=${enabled ? 'True' : 'False'})\n` +
+    'del _portinglab_tracer'
+  );
+}
+
+/**
+ * The copies of one notebook's kernel: the per-cell reports it sent, keyed by execution count.
+ */
+export class CopiesModel {
+  constructor(sessionContext: ISessionContext, enabled: boolean) {
+    this.sessionContext = sessionContext;
+    this._enabled = enabled;
+    sessionContext.kernelChanged.connect(this._onKernelChanged, this);
+    sessionContext.statusChanged.connect(this._onStatus, this);
+    if (sessionContext.session?.kernel) {
+      this._attach(sessionContext.session.kernel);
+    }
+  }
+
+  readonly sessionContext: ISessionContext;
+
+  /** Emitted when reports or state change. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /** Emitted with each message received (tests and the schema check read these). */
+  get received(): ISignal<this, Message> {
+    return this._received;
+  }
+
+  get enabled(): boolean {
+    return this._enabled;
+  }
+
+  /** Whether the kernel side answered (its comm is open). */
+  get connected(): boolean {
+    return this._comm !== null && !this._comm.isDisposed;
+  }
+
+  get reports(): ICellReport[] {
+    return [...this._reports.values()].sort(
+      (a, b) => (a.execution_count ?? 0) - (b.execution_count ?? 0)
+    );
+  }
+
+  /** Every message received from the kernel, in order. */
+  get messages(): Message[] {
+    return this._messages;
+  }
+
+  report(executionCount: number | null | undefined): ICellReport | undefined {
+    if (executionCount === null || executionCount === undefined) {
+      return undefined;
+    }
+    return this._reports.get(executionCount);
+  }
+
+  totals(): { count: number; bytes: number; seconds: number; cells: number } {
+    let count = 0;
+    let bytes = 0;
+    let seconds = 0;
+    let cells = 0;
+    for (const r of this._reports.values()) {
+      if (r.totals.count) {
+        cells++;
+      }
+      count += r.totals.count;
+      bytes += r.totals.bytes;
+      seconds += r.totals.seconds;
+    }
+    return { count, bytes, seconds, cells };
+  }
+
+  clear(): void {
+    this._reports.clear();
+    this._changed.emit();
+  }
+
+  setEnabled(on: boolean): void {
+    if (on === this._enabled) {
+      return;
+    }
+    this._enabled = on;
+    if (!on) {
+      this._reports.clear();
+    }
+    if (this._comm && !this._comm.isDisposed) {
+      const msg: ISetEnabled = { type: 'set_enabled', enabled: on };
+      this._comm.send(msg as any);
+    }
+    this._changed.emit();
+  }
+
+  dispose(): void {
+    Signal.clearData(this);
+  }
+
+  private _onKernelChanged(): void {
+    this._reports.clear();
+    this._comm = null;
+    const kernel = this.sessionContext.session?.kernel;
+    if (kernel) {
+      this._attach(kernel);
+    }
+    this._changed.emit();
+  }
+
+  private _onStatus(_: ISessionContext, status: Kernel.Status): void {
+    if (status === 'restarting' || status === 'autorestarting') {
+      this._reports.clear();
+      this._comm = null;
+      this._needsBootstrap = true;
+      this._changed.emit();
+    } else if (status === 'idle' && this._needsBootstrap) {
+      this._needsBootstrap = false;
+      const kernel = this.sessionContext.session?.kernel;
+      if (kernel) {
+        void this._bootstrap(kernel);
+      }
+    }
+  }
+
+  private _attach(kernel: Kernel.IKernelConnection): void {
+    if (this._attached.has(kernel)) {
+      return;
+    }
+    this._attached.add(kernel);
+    kernel.registerCommTarget(COMM_TARGET, (comm, msg) => {
+      this._comm = comm;
+      comm.onMsg = m => this._onMessage(m.content.data as any);
+      comm.onClose = () => {
+        if (this._comm === comm) {
+          this._comm = null;
+        }
+      };
+      this._onMessage(msg.content.data as any);
+    });
+    void this._bootstrap(kernel);
+  }
+
+  private async _bootstrap(kernel: Kernel.IKernelConnection): Promise<void> {
+    try {
+      const spec = await kernel.info;
+      if (spec.language_info.name !== 'python') {
+        return;
+      }
+    } catch {
+      return;
+    }
+    // silent: no output, no prompt number (the kernel side gives back the count it used)
+    const future = kernel.requestExecute({
+      code: bootstrapCode(this._enabled),
+      silent: true,
+      store_history: false,
+      allow_stdin: false,
+      stop_on_error: false
+    });
+    await future.done.catch(() => undefined);
+  }
+
+  private _onMessage(data: Message | undefined): void {
+    if (!data || data.schema !== SCHEMA_ID || data.version !== SCHEMA_VERSION) {
+      return;
+    }
+    this._messages.push(data);
+    this._received.emit(data);
+    if (data.type === 'state') {
+      if (data.enabled !== this._enabled) {
+        this._enabled = data.enabled;
+      }
+    } else if (data.type === 'cell' && this._enabled) {
+      if (data.execution_count !== null) {
+        this._reports.set(data.execution_count, data);
+      }
+    }
+    this._changed.emit();
+  }
+
+  private _enabled: boolean;
+  private _needsBootstrap = false;
+  private _comm: Kernel.IComm | null = null;
+  private _attached = new WeakSet<Kernel.IKernelConnection>();
+  private _reports = new Map<number, ICellReport>();
+  private _messages: Message[] = [];
+  private _changed = new Signal<this, void>(this);
+  private _received = new Signal<this, Message>(this);
+}
+
+export type { KernelMessage };

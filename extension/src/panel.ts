@@ -1,0 +1,226 @@
+import { Widget } from '@lumino/widgets';
+import { CopiesModel } from './model';
+import {
+  DIRECTION_LABELS,
+  formatBytes,
+  formatMs,
+  ICellReport,
+  ICopy,
+  summary
+} from './types';
+
+export type SortKey = 'order' | 'bytes' | 'time' | 'line';
+
+/**
+ * The "Memory copies" side panel: the copies of the active notebook, grouped by cell.
+ */
+export class CopiesPanel extends Widget {
+  constructor(options: { onToggle: (on: boolean) => void }) {
+    super();
+    this.id = 'portinglab-copies-panel';
+    this.addClass('jp-PortingLabCopies');
+    this.title.caption = 'Memory copies';
+    this._onToggle = options.onToggle;
+
+    const bar = document.createElement('div');
+    bar.className = 'jp-PortingLabCopies-toolbar';
+    const label = document.createElement('label');
+    this._switch = document.createElement('input');
+    this._switch.type = 'checkbox';
+    this._switch.className = 'jp-PortingLabCopies-switch';
+    this._switch.onchange = () => this._onToggle(this._switch.checked);
+    label.append(this._switch, ' Trace copies');
+    this._filter = document.createElement('input');
+    this._filter.type = 'search';
+    this._filter.placeholder = 'Filter (api, direction, dtype)';
+    this._filter.className = 'jp-PortingLabCopies-filter';
+    this._filter.oninput = () => this.render();
+    this._sort = document.createElement('select');
+    this._sort.className = 'jp-PortingLabCopies-sort';
+    for (const [value, text] of [
+      ['order', 'In order'],
+      ['bytes', 'Largest first'],
+      ['time', 'Slowest first'],
+      ['line', 'By line']
+    ]) {
+      const o = document.createElement('option');
+      o.value = value;
+      o.textContent = text;
+      this._sort.append(o);
+    }
+    this._sort.onchange = () => this.render();
+    const clear = document.createElement('button');
+    clear.className = 'jp-PortingLabCopies-clear jp-mod-styled';
+    clear.textContent = 'Clear';
+    clear.onclick = () => this._model?.clear();
+    bar.append(label, this._filter, this._sort, clear);
+
+    this._summary = document.createElement('div');
+    this._summary.className = 'jp-PortingLabCopies-summary';
+    this._body = document.createElement('div');
+    this._body.className = 'jp-PortingLabCopies-body';
+    this.node.append(bar, this._summary, this._body);
+    this.render();
+  }
+
+  get model(): CopiesModel | null {
+    return this._model;
+  }
+
+  set model(model: CopiesModel | null) {
+    if (model === this._model) {
+      return;
+    }
+    this._model?.changed.disconnect(this.render, this);
+    this._model = model;
+    model?.changed.connect(this.render, this);
+    this.render();
+  }
+
+  set notebookName(name: string) {
+    this._notebookName = name;
+    this.render();
+  }
+
+  set enabled(on: boolean) {
+    this._switch.checked = on;
+  }
+
+  /** Scroll to (and flash) the group of the cell with this execution count. */
+  showCell(executionCount: number): void {
+    const group = this._body.querySelector(
+      `[data-execution-count="${executionCount}"]`
+    ) as HTMLElement | null;
+    if (group) {
+      group.scrollIntoView({ block: 'start' });
+      group.classList.add('jp-mod-focused');
+      setTimeout(() => group.classList.remove('jp-mod-focused'), 1500);
+    }
+  }
+
+  render(): void {
+    const model = this._model;
+    this._body.textContent = '';
+    if (!model) {
+      this._summary.textContent = 'Open a notebook to see the memory it copies.';
+      return;
+    }
+    this._switch.checked = model.enabled;
+    if (!model.enabled) {
+      this._summary.textContent = `${this._notebookName}: tracing is off.`;
+      return;
+    }
+    const t = model.totals();
+    this._summary.textContent =
+      `${this._notebookName}: ${summary(t)} in ${t.cells} ` +
+      (t.cells === 1 ? 'cell' : 'cells') +
+      (model.connected ? '' : ' (waiting for the kernel)');
+    this._summary.dataset.bytes = String(t.bytes);
+    this._summary.dataset.count = String(t.count);
+    const filter = this._filter.value.trim().toLowerCase();
+    for (const report of model.reports) {
+      const rows = this._rows(report, filter);
+      if (!report.totals.count && !report.proxies.alive) {
+        continue;
+      }
+      if (filter && !rows.length) {
+        continue;
+      }
+      this._body.append(this._group(report, rows));
+    }
+  }
+
+  private _rows(report: ICellReport, filter: string): ICopy[] {
+    let rows = report.copies;
+    if (filter) {
+      rows = rows.filter(c =>
+        [c.api, c.direction, DIRECTION_LABELS[c.direction] ?? '', c.dtype ?? '', c.source]
+          .join(' ')
+          .toLowerCase()
+          .includes(filter)
+      );
+    }
+    const key = this._sort.value as SortKey;
+    if (key === 'bytes') {
+      rows = [...rows].sort((a, b) => b.bytes - a.bytes);
+    } else if (key === 'time') {
+      rows = [...rows].sort((a, b) => b.seconds - a.seconds);
+    } else if (key === 'line') {
+      rows = [...rows].sort((a, b) => (a.line ?? 1e9) - (b.line ?? 1e9));
+    }
+    return rows;
+  }
+
+  private _group(report: ICellReport, rows: ICopy[]): HTMLElement {
+    const group = document.createElement('section');
+    group.className = 'jp-PortingLabCopies-cell';
+    group.dataset.executionCount = String(report.execution_count);
+    const head = document.createElement('div');
+    head.className = 'jp-PortingLabCopies-cellHeader';
+    head.textContent = `[${report.execution_count}] ${summary(report.totals)}`;
+    head.dataset.bytes = String(report.totals.bytes);
+    if (report.omitted) {
+      head.textContent += ` (${report.omitted} more not listed)`;
+    }
+    if (report.proxies.created) {
+      const p = document.createElement('span');
+      p.className = 'jp-PortingLabCopies-proxies';
+      p.textContent = ` · proxies: ${report.proxies.created} created, ${report.proxies.alive} alive`;
+      head.append(p);
+    }
+    group.append(head);
+    for (const hint of report.hints) {
+      const h = document.createElement('div');
+      h.className = 'jp-PortingLabCopies-hint';
+      h.dataset.code = hint.code;
+      h.textContent = (hint.line ? `line ${hint.line}: ` : '') + hint.message;
+      h.title = `More: ${hint.doc}`;
+      group.append(h);
+    }
+    const table = document.createElement('table');
+    table.className = 'jp-PortingLabCopies-table';
+    const thead = document.createElement('tr');
+    for (const name of ['Direction', 'Bytes', 'dtype', 'shape', 'API', 'Line', 'Time']) {
+      const th = document.createElement('th');
+      th.textContent = name;
+      thead.append(th);
+    }
+    table.append(thead);
+    for (const c of rows) {
+      const tr = document.createElement('tr');
+      tr.className = 'jp-PortingLabCopies-row';
+      tr.dataset.direction = c.direction;
+      tr.dataset.bytes = String(c.bytes);
+      tr.dataset.api = c.api;
+      const cells = [
+        DIRECTION_LABELS[c.direction] ?? c.direction,
+        (c.exact ? '' : '≈ ') + c.bytes.toLocaleString('en-US'),
+        c.dtype ?? '',
+        c.shape ? c.shape.join('×') : '',
+        c.api,
+        c.line === null ? '' : String(c.line),
+        formatMs(c.seconds)
+      ];
+      cells.forEach((text, i) => {
+        const td = document.createElement('td');
+        td.textContent = text;
+        if (i === 1) {
+          td.title = `${formatBytes(c.bytes)}${c.exact ? '' : ' (estimated)'}`;
+        }
+        tr.append(td);
+      });
+      table.append(tr);
+    }
+    group.append(table);
+    return group;
+  }
+
+  private _model: CopiesModel | null = null;
+  private _notebookName = '';
+  private _onToggle: (on: boolean) => void;
+  private _switch: HTMLInputElement;
+  private _filter: HTMLInputElement;
+  private _sort: HTMLSelectElement;
+  private _summary: HTMLDivElement;
+  private _body: HTMLDivElement;
+}

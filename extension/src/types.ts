@@ -1,0 +1,109 @@
+/**
+ * The messages of the comm target `portinglab.copies`, version 1.
+ * Same field names as the kernel side (portinglab_kernel/tracer) and its JSON Schema
+ * (kernel/src/portinglab_kernel/tracer/report.schema.json).
+ */
+
+export const COMM_TARGET = 'portinglab.copies';
+export const SCHEMA_ID = 'portinglab.copies';
+export const SCHEMA_VERSION = 1;
+
+export type Direction =
+  | 'py->js'
+  | 'js->py'
+  | 'py->opencv'
+  | 'opencv->py'
+  | 'py->ort'
+  | 'ort->py'
+  | 'js->opencv'
+  | 'opencv->js'
+  | 'js->ort'
+  | 'ort->js';
+
+export interface ICopy {
+  direction: Direction;
+  bytes: number;
+  api: string;
+  dtype: string | null;
+  shape: number[] | null;
+  seconds: number;
+  at: number;
+  line: number | null;
+  exact: boolean;
+  source: 'ffi' | 'bridge';
+}
+
+export interface IHint {
+  code: 'to_js-large-buffer' | 'conversion-in-loop' | 'proxies-alive';
+  message: string;
+  line: number | null;
+  doc: string;
+}
+
+export interface ICellReport {
+  schema: 'portinglab.copies';
+  version: 1;
+  type: 'cell';
+  execution_count: number | null;
+  msg_id: string | null;
+  started: number;
+  enabled: true;
+  copies: ICopy[];
+  omitted: number;
+  totals: { count: number; bytes: number; seconds: number };
+  proxies: { created: number; alive: number };
+  hints: IHint[];
+}
+
+export interface IStateMessage {
+  schema: 'portinglab.copies';
+  version: 1;
+  type: 'state';
+  enabled: boolean;
+}
+
+export type Message = ICellReport | IStateMessage;
+
+/** Front end -> kernel. */
+export interface ISetEnabled {
+  type: 'set_enabled';
+  enabled: boolean;
+}
+
+/** Words for a direction, as shown in the panel. */
+export const DIRECTION_LABELS: Record<string, string> = {
+  'py->js': 'Python → JS',
+  'js->py': 'JS → Python',
+  'py->opencv': 'Python → opencv.js heap',
+  'opencv->py': 'opencv.js heap → Python',
+  'py->ort': 'Python → onnxruntime heap',
+  'ort->py': 'onnxruntime heap → Python',
+  'js->opencv': 'JS → opencv.js heap',
+  'opencv->js': 'opencv.js heap → JS',
+  'js->ort': 'JS → onnxruntime heap',
+  'ort->js': 'onnxruntime heap → JS'
+};
+
+export function formatBytes(n: number): string {
+  if (n < 1000) {
+    return `${n} B`;
+  }
+  const units = ['kB', 'MB', 'GB'];
+  let v = n;
+  let i = -1;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
+}
+
+export function formatMs(seconds: number): string {
+  const ms = seconds * 1000;
+  return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
+}
+
+export function summary(totals: { count: number; bytes: number; seconds: number }): string {
+  const copies = totals.count === 1 ? '1 copy' : `${totals.count} copies`;
+  return `${copies} · ${formatBytes(totals.bytes)} · ${formatMs(totals.seconds)}`;
+}

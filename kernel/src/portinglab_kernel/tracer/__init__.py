@@ -1,0 +1,256 @@
+"""The copies tracer: every wasm<->JS copy a cell makes, reported to the lab per cell.
+
+    import portinglab_kernel.tracer as tracer
+    tracer.start()          # what the lab extension runs (silently) when a kernel starts
+    tracer.set_enabled(False)
+
+While on, it wraps Pyodide's conversion functions (see `_ffi`) and listens to the copies the
+bridges report with `portinglab_kernel.copies.record_copy`. Each copy gets the line of the cell
+that caused it (the innermost frame whose file is the cell's). After each cell, one report
+(schema: `report.schema.json`, doc: docs/copies-inspector.md) goes to the front end on the comm
+target ``portinglab.copies``; `reports()` keeps the last ones for tests and benchmarks.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections import Counter, deque
+from importlib import resources
+
+from .. import copies as _copies
+from . import _ffi
+
+SCHEMA_ID = "portinglab.copies"
+SCHEMA_VERSION = 1
+COMM_TARGET = "portinglab.copies"
+#: rows kept per cell; the rest are counted in `totals` and `omitted`
+MAX_ROWS = 200
+LARGE_TO_JS = 64 * 1024
+LOOP_REPEATS = 10
+DOC = "docs/copies-inspector.md"
+
+_state = {"started": False, "enabled": False, "comm": None, "shell": None}
+_reports: deque = deque(maxlen=50)
+
+
+def schema() -> dict:
+    """The JSON Schema every message sent to the front end follows."""
+    return json.loads(resources.files(__package__).joinpath("report.schema.json").read_text("utf-8"))
+
+
+def _cell_line() -> int | None:
+    """The line of the running cell that led here (None when the call came from elsewhere)."""
+    f = sys._getframe(2)
+    while f is not None:
+        if f.f_code.co_filename.startswith("<ipython-input-"):
+            return f.f_lineno
+        f = f.f_back
+    return None
+
+
+class _CellSink(list):
+    """A `collect_copies` sink that notes, for each copy, the cell line and whether bytes are exact."""
+
+    def __init__(self):
+        super().__init__()
+        self.lines: list = []
+        self.exact: list = []
+        self.sources: list = []
+
+    def append(self, item):  # called by record_copy
+        super().append(item)
+        self.lines.append(_cell_line())
+        inexact = _ffi.State.pending_inexact
+        self.exact.append(not inexact)
+        self.sources.append("ffi" if item.api in _ffi.METHODS or item.api == "to_js" else "bridge")
+
+
+class _Cell:
+    def __init__(self, count, msg_id):
+        self.count, self.msg_id = count, msg_id
+        self.sink = _CellSink()
+        self.started = time.time()
+        try:
+            import js
+
+            self.pyproxies = js.Array.new()
+        except Exception:  # outside the browser
+            self.pyproxies = None
+
+
+_current: list = []
+
+
+def _pre_run_cell(info=None):
+    if not _state["enabled"]:
+        return
+    _ffi.patch_types()  # JsProxy subtypes created since the last cell
+    while _current:  # a cell whose end we did not see
+        _post_run_cell()
+    shell = _state["shell"]
+    parent = getattr(getattr(shell, "kernel", None), "_parent_header", None)
+    try:
+        msg_id = parent["header"]["msg_id"]
+    except Exception:
+        msg_id = None
+    cell = _Cell(getattr(shell, "execution_count", None), msg_id if isinstance(msg_id, str) else None)
+    _current.append(cell)
+    _copies._sinks.append(cell.sink)
+    _ffi.State.pyproxies = cell.pyproxies
+
+
+def _alive(pyproxies) -> int:
+    if pyproxies is None or not pyproxies.length:
+        return 0
+    from pyodide.code import run_js
+
+    count = run_js("(a) => a.filter(p => { try { p.type; return true } catch (e) { return false } }).length")
+    return int(count(pyproxies))
+
+
+def _hints(rows: list[dict], proxies_alive: int) -> list[dict]:
+    hints = []
+    for r in rows:
+        if r["api"] == "to_js" and r["exact"] and r["bytes"] >= LARGE_TO_JS:
+            hints.append({"code": "to_js-large-buffer", "line": r["line"], "doc": DOC + "#zero-copy",
+                          "message": "to_js copies the whole buffer into a new typed array. For a read-only view "
+                                     "with no copy, pass create_proxy(array) to JS and call getBuffer() there "
+                                     "(release() it after), or keep the data on one side."})
+            break
+    repeats = Counter((r["api"], r["line"]) for r in rows if r["source"] == "ffi" and r["line"] is not None)
+    for (api, line), n in repeats.items():
+        if n >= LOOP_REPEATS:
+            hints.append({"code": "conversion-in-loop", "line": line, "doc": DOC + "#loops",
+                          "message": f"{api} ran {n} times on line {line}: convert once outside the loop, or "
+                                     "assign_to() into one preallocated buffer."})
+    if proxies_alive:
+        hints.append({"code": "proxies-alive", "line": None, "doc": DOC + "#proxies",
+                      "message": f"{proxies_alive} PyProxy object(s) created in this cell are still alive: "
+                                 "call .destroy() when JS no longer needs them (or use create_once_callable)."})
+    return hints
+
+
+def _post_run_cell():
+    if not _current:
+        return
+    cell = _current.pop()
+    try:
+        _copies._sinks.remove(cell.sink)
+    except ValueError:
+        pass
+    _ffi.State.pyproxies = None
+    if not _state["enabled"]:
+        return
+    sink = cell.sink
+    rows = [{**c.as_dict(), "line": line, "exact": exact, "source": src}
+            for c, line, exact, src in zip(sink, sink.lines, sink.exact, sink.sources)]
+    created = int(cell.pyproxies.length) if cell.pyproxies is not None else 0
+    alive = _alive(cell.pyproxies)
+    report = {
+        "schema": SCHEMA_ID, "version": SCHEMA_VERSION, "type": "cell",
+        "execution_count": cell.count, "msg_id": cell.msg_id,
+        "started": cell.started, "enabled": True,
+        "copies": rows[:MAX_ROWS], "omitted": max(0, len(rows) - MAX_ROWS),
+        "totals": {"count": len(rows), "bytes": sum(r["bytes"] for r in rows),
+                   "seconds": sum(r["seconds"] for r in rows)},
+        "proxies": {"created": created, "alive": alive},
+        "hints": _hints(rows, alive),
+    }
+    _send(report)
+
+
+def _send(msg: dict) -> None:
+    _reports.append(msg)
+    comm = _state["comm"]
+    if comm is not None:
+        try:
+            comm.send(msg)
+        except Exception:
+            pass
+
+
+def _state_message() -> dict:
+    return {"schema": SCHEMA_ID, "version": SCHEMA_VERSION, "type": "state", "enabled": _state["enabled"]}
+
+
+def _on_comm_msg(msg):
+    data = msg.get("content", {}).get("data", {})
+    if data.get("type") == "set_enabled":
+        set_enabled(bool(data.get("enabled")))
+
+
+def set_enabled(on: bool) -> None:
+    """Tracing on or off. Off removes every patch and listener: nothing left to cost."""
+    on = bool(on)
+    shell = _state["shell"]
+    ns = getattr(shell, "user_ns", None)
+    if on and not _state["enabled"]:
+        _ffi.patch(ns)
+    elif not on and _state["enabled"]:
+        _ffi.unpatch(ns)
+        while _current:  # a cell switching tracing off: drop its collector
+            cell = _current.pop()
+            if cell.sink in _copies._sinks:
+                _copies._sinks.remove(cell.sink)
+        _ffi.State.pyproxies = None
+    _state["enabled"] = on
+    _send(_state_message())
+
+
+def enabled() -> bool:
+    return _state["enabled"]
+
+
+def reports() -> list[dict]:
+    """The last messages sent (newest last), as sent."""
+    return list(_reports)
+
+
+def start(enabled: bool = True, comm: bool = True) -> None:
+    """Hook into the IPython shell (once) and open the comm to the lab; tracing on unless told."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if not _state["started"] and shell is not None:
+        _state["shell"] = shell
+        shell.events.register("pre_run_cell", _pre_run_cell)
+        # the Pyodide kernel awaits `run_cell_async` itself for cells with top-level await,
+        # and IPython fires `post_run_cell` only from `run_cell`: end the cell here instead
+        orig = shell.run_cell_async
+
+        async def run_cell_async(*args, **kwargs):
+            try:
+                return await orig(*args, **kwargs)
+            finally:
+                _post_run_cell()
+
+        shell.run_cell_async = run_cell_async
+        _state["started"] = True
+    if comm and _state["comm"] is None:
+        try:
+            from comm import create_comm
+
+            c = create_comm(target_name=COMM_TARGET, data=_state_message())
+            c.on_msg(_on_comm_msg)
+            _state["comm"] = c
+        except Exception:
+            _state["comm"] = None
+    set_enabled(enabled)
+
+
+def bootstrap(enabled: bool = True) -> None:
+    """What the lab extension runs, silently, in each new kernel: `start()`, then give back the
+    execution count this request used (the Pyodide kernel counts even silent requests), so
+    the user's first cell is still [1]."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    start(enabled)
+    if shell is not None:
+        def rewind(result=None):
+            shell.events.unregister("post_run_cell", rewind)
+            shell.execution_count -= 1
+
+        shell.events.register("post_run_cell", rewind)
