@@ -35,7 +35,8 @@ export class BadgeManager {
     }
     const count = (cell.model as any).executionCount as number | null;
     const report = this._model.enabled ? this._model.report(count) : undefined;
-    let badge = cell.node.querySelector(`:scope > .${BADGE}`) as HTMLElement | null;
+    const host = (cell.node.querySelector('.jp-Cell-inputWrapper') as HTMLElement | null) ?? cell.node;
+    let badge = host.querySelector(`:scope > .${BADGE}`) as HTMLElement | null;
     if (!report || (!report.totals.count && !report.proxies.alive)) {
       badge?.remove();
       return;
@@ -48,7 +49,7 @@ export class BadgeManager {
         const n = Number(badge!.dataset.executionCount);
         this._open(n);
       };
-      cell.node.append(badge);
+      host.append(badge);
     }
     badge.dataset.executionCount = String(report.execution_count);
     badge.dataset.bytes = String(report.totals.bytes);

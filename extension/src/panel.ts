@@ -91,10 +91,11 @@ export class CopiesPanel extends Widget {
     const group = this._body.querySelector(
       `[data-execution-count="${executionCount}"]`
     ) as HTMLElement | null;
+    this.node.dataset.shownCell = String(executionCount);
     if (group) {
       group.scrollIntoView({ block: 'start' });
       group.classList.add('jp-mod-focused');
-      setTimeout(() => group.classList.remove('jp-mod-focused'), 1500);
+      setTimeout(() => group.classList.remove('jp-mod-focused'), 3000);
     }
   }
 

@@ -1,0 +1,127 @@
+"""The Memory copies inspector in the built site, in Chromium: a notebook with known copies,
+the panel's rows and the cells' badges with exact byte counts, the switch; every message the
+kernel sent validates against the schema."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from browser import cell_outputs, open_notebook, run_all_cells
+
+ROOT = Path(__file__).parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+SCHEMA = json.loads((ROOT / "kernel/src/portinglab_kernel/tracer/report.schema.json").read_text(encoding="utf-8"))
+
+CELLS = [
+    "import numpy as np, js\nfrom pyodide.ffi import to_js\na = np.zeros(262144, np.float32)  # 1 MiB\nx = to_js(a)",
+    "u = js.Uint8Array.new(5000)\nm = u.to_py()",
+    "import cv2\nimg = np.zeros((1080, 1920, 3), np.uint8)\nsmall = cv2.resize(img, (960, 540))",
+    "import json, portinglab_kernel.tracer as t\nprint(json.dumps(t.reports()))",
+]
+
+SAVE_NOTEBOOK_JS = """
+async ([path, cells]) => {
+  while (!window.jupyterapp) await new Promise(r => setTimeout(r, 50));
+  await window.jupyterapp.serviceManager.ready;
+  const content = {nbformat: 4, nbformat_minor: 5, metadata: {kernelspec: {name: 'python', display_name: 'Python (Pyodide)', language: 'python'}},
+    cells: cells.map((source, i) => ({cell_type: 'code', id: 'c' + i, source, metadata: {}, outputs: [], execution_count: null}))};
+  await window.jupyterapp.serviceManager.contents.save(path, {type: 'notebook', format: 'json', content});
+}
+"""
+
+ROWS_JS = """
+(n) => [...document.querySelectorAll(`#portinglab-copies-panel [data-execution-count="${n}"] .jp-PortingLabCopies-row`)]
+  .map(r => [r.dataset.direction, Number(r.dataset.bytes), r.dataset.api, r.children[5].textContent])
+"""
+
+BADGES_JS = """
+() => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell')].map(c => {
+  const b = c.querySelector('.jp-PortingLabCopies-badge');
+  return b ? [b.textContent, Number(b.dataset.bytes), Number(b.dataset.count)] : null;
+})
+"""
+
+
+def write_notebook(page, site_url, path, cells):
+    page.goto(site_url + "lab/index.html")
+    page.evaluate(SAVE_NOTEBOOK_JS, [path, cells])
+    open_notebook(page, site_url, path)
+
+
+def test_panel_rows_and_badges_show_exact_bytes(page, site_url):
+    write_notebook(page, site_url, "copies-inspector-test.ipynb", CELLS)
+    run_all_cells(page, timeout_ms=300_000)
+    page.wait_for_function("() => document.querySelectorAll('.jp-PortingLabCopies-badge').length >= 2",
+                           timeout=60_000)
+    page.evaluate("() => window.jupyterapp.commands.execute('portinglab-copies:open')")
+    page.wait_for_selector("#portinglab-copies-panel [data-execution-count='1'] .jp-PortingLabCopies-row")
+
+    assert page.evaluate(ROWS_JS, 1) == [["py->js", 1048576, "to_js", "4"]]
+    assert page.evaluate(ROWS_JS, 2) == [["js->py", 5000, "to_py", "2"]]
+    badges = page.evaluate(BADGES_JS)
+    assert badges[0][1:] == [1048576, 1] and re.fullmatch(r"1 copy · 1\.0 MB · [\d.]+ ms", badges[0][0]), badges
+    assert badges[1][1:] == [5000, 1] and re.fullmatch(r"1 copy · 5\.0 kB · [\d.]+ ms", badges[1][0]), badges
+    hints = page.eval_on_selector_all("#portinglab-copies-panel [data-execution-count='1'] .jp-PortingLabCopies-hint",
+                                      "hs => hs.map(h => h.dataset.code)")
+    assert hints == ["to_js-large-buffer"]
+
+    outputs = cell_outputs(page)
+    if "Error" in outputs[2] or badges[2] is None:
+        pytest.fail(f"cv2.resize made no report: {outputs[2]!r}")
+    rows3 = page.evaluate(ROWS_JS, 3)
+    assert ["py->opencv", 1920 * 1080 * 3] in [r[:2] for r in rows3], rows3
+    assert ["opencv->py", 960 * 540 * 3] in [r[:2] for r in rows3], rows3
+    assert all(r[3] == "3" for r in rows3)
+    assert badges[2][1] == sum(r[1] for r in rows3)
+
+    messages = json.loads(outputs[3].strip().splitlines()[-1])
+    validator = jsonschema.Draft202012Validator(SCHEMA)
+    for m in messages:
+        validator.validate(m)
+    cells = {m["execution_count"]: m for m in messages if m["type"] == "cell"}
+    assert [c["bytes"] for c in cells[1]["copies"]] == [1048576]
+    assert [c["bytes"] for c in cells[2]["copies"]] == [5000]
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator("#portinglab-copies-panel").screenshot(path=str(ARTIFACTS / "copies-panel.png"))
+    page.screenshot(path=str(ARTIFACTS / "copies-inspector-lab.png"))
+
+    # the badge opens the panel at its cell
+    page.evaluate("() => window.jupyterapp.shell.collapseRight()")
+    page.locator(".jp-Notebook .jp-CodeCell").nth(1).locator(".jp-PortingLabCopies-badge").click()
+    page.wait_for_selector("#portinglab-copies-panel[data-shown-cell='2']:not(.lm-mod-hidden)")
+
+
+def test_switching_off_no_rows_no_badge(page, site_url):
+    cells = ["import numpy as np\nfrom pyodide.ffi import to_js\nx = to_js(np.zeros(1000, np.float32))",
+             "import pyodide.ffi, _pyodide_core\nprint(pyodide.ffi.to_js is _pyodide_core.to_js)"]
+    write_notebook(page, site_url, "copies-off-test.ipynb", cells)
+    page.evaluate("() => window.jupyterapp.commands.execute('portinglab-copies:toggle')")
+    assert page.evaluate("() => window.jupyterapp.commands.isToggled('portinglab-copies:toggle')") is False
+    page.wait_for_timeout(1000)  # the switch reaches the kernel through its comm
+    run_all_cells(page, timeout_ms=300_000)
+    page.evaluate("() => window.jupyterapp.commands.execute('portinglab-copies:open')")
+    page.wait_for_timeout(1000)
+    assert page.evaluate(BADGES_JS) == [None, None]
+    assert page.eval_on_selector_all("#portinglab-copies-panel .jp-PortingLabCopies-row", "r => r.length") == 0
+    assert "tracing is off" in page.inner_text("#portinglab-copies-panel .jp-PortingLabCopies-summary")
+    assert cell_outputs(page)[1].strip() == "True"
+    page.locator("#portinglab-copies-panel").screenshot(path=str(ARTIFACTS / "copies-panel-off.png"))
+    # back on: the setting persists in the page's storage only
+    page.evaluate("() => window.jupyterapp.commands.execute('portinglab-copies:toggle')")
+
+
+def test_prebuilt_labextension_matches_its_sources():
+    """The committed labextension was built from the committed sources (extension/build.sh)."""
+    import subprocess
+    import sys
+
+    stamp = (ROOT / "extension/portinglab_copies/SOURCES.sha256").read_text(encoding="utf-8")
+    now = subprocess.run([sys.executable, str(ROOT / "extension/sources.py")], capture_output=True,
+                         text=True, check=True).stdout
+    assert now == stamp, "extension sources changed since the last build: run extension/build.sh"
