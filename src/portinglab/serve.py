@@ -91,6 +91,8 @@ class SiteRequestHandler(SimpleHTTPRequestHandler):
             self.send_error(HTTPStatus.NOT_FOUND, "File not found")
             return None
         self._requested, self._encoding = self.path, None
+        if self.server.served_paths is not None:
+            self.server.served_paths.append(self.path)
         gz = fs_path.with_name(fs_path.name + ".gz")
         if (fs_path.suffix in paths.PRECOMPRESSED and "gzip" in self.headers.get("Accept-Encoding", "")
                 and fs_path.is_file() and gz.is_file() and gz.resolve().parent == real.parent):
@@ -121,6 +123,7 @@ class SiteServer(ThreadingHTTPServer):
         self._lock = threading.Lock()
         self.responses = 0
         self.bytes_sent = 0  # response bodies, as announced by Content-Length
+        self.served_paths: list[str] | None = None  # set to a list to record what is asked for
 
     def handle_error(self, request, client_address) -> None:
         # browsers cancel requests and idle clients time out all the time: not errors

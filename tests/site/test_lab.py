@@ -60,23 +60,20 @@ def test_vendored_opencv_js_and_onnxruntime_web_load_offline_in_the_kernel(kerne
     """The kernel is a classic worker: importScripts works; both wasm runtimes start offline."""
     out = kernel.json(
         "import json, js\n"
-        "from pyodide.ffi import create_once_callable\n"
         "import portinglab_kernel as plk\n"
         "js.importScripts(plk.vendor_url('@techstark/opencv-js', 'dist/opencv.js'))\n"
         "js.importScripts(plk.vendor_url('onnxruntime-web', 'dist/ort.wasm.min.js'))\n"
         "print(json.dumps({'cv': str(js.cv.typeof), 'ort': js.ort.env.versions.web}))"
     )
     assert out["ort"] == "1.30.0"
-    # opencv.js's Module has a non-standard then(); resolve through it once, then delete it
+    # opencv.js compiles its embedded wasm asynchronously: wait for cv.Mat without awaiting
+    # the Module itself (its non-standard then() makes `await` hang)
     info = kernel.json(
         "import asyncio, json, js\n"
-        "from pyodide.ffi import create_once_callable\n"
-        "cv = js.cv\n"
-        "if not hasattr(cv, 'Mat'):\n"
-        "    ready = asyncio.get_event_loop().create_future()\n"
-        "    cv.then(create_once_callable(lambda m: ready.set_result(None)))\n"
-        "    await ready\n"
-        "    js.Reflect.deleteProperty(js.cv, 'then')\n"
+        "for _ in range(1200):\n"
+        "    if hasattr(js.cv, 'Mat'):\n"
+        "        break\n"
+        "    await asyncio.sleep(0.05)\n"
         "m = js.cv.Mat.zeros(3, 4, js.cv.CV_8UC1)\n"
         "shape = [m.rows, m.cols]\n"
         "m.delete()\n"

@@ -1,0 +1,153 @@
+"""A workshop: 30 participants open the site at once, against one laptop.
+
+1. Records the asset set of a real first visit (Chromium opens the welcome notebook
+   and waits for its kernel; every path the server is asked for is kept).
+2. N clients (default 30) fetch that whole set at the same time, each over its own
+   connection, as a browser would ask (Accept-Encoding: gzip), from
+   - `./portlab serve` (this project's server: gzip, keep-alive), and
+   - `python -m http.server` on the same folder (the baseline).
+Prints the time for all clients, per-client throughput, errors, and the ratio.
+
+    ./portlab bench-workshop [--clients 30] [--site _output]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
+
+from browser import OffMachineGuard, launch  # noqa: E402
+from portinglab import paths  # noqa: E402
+from portinglab.serve import serve_in_thread  # noqa: E402
+from portinglab.site import build_site, verify_site  # noqa: E402
+
+KERNEL_IDLE_JS = """
+async () => {
+  while (!window.jupyterapp) await new Promise(r => setTimeout(r, 20));
+  const app = window.jupyterapp;
+  await app.restored;
+  let panel;
+  while (!(panel = app.shell.currentWidget) || !panel.sessionContext) await new Promise(r => setTimeout(r, 20));
+  await panel.sessionContext.ready;
+  while (panel.sessionContext.session?.kernel?.status !== 'idle') await new Promise(r => setTimeout(r, 20));
+}
+"""
+
+
+def first_visit_paths(site: Path) -> list[str]:
+    """The paths a cold visit to the welcome notebook asks for, in order, once each."""
+    from playwright.sync_api import sync_playwright
+
+    server, url = serve_in_thread(site, port=0)
+    server.served_paths = []
+    with sync_playwright() as p:
+        browser = launch(p)
+        context = browser.new_context()
+        context.route("**/*", OffMachineGuard())
+        page = context.new_page()
+        page.set_default_timeout(300_000)
+        page.goto(url + "lab/index.html?path=en/01-welcome.ipynb")
+        page.evaluate(KERNEL_IDLE_JS)
+        browser.close()
+    server.shutdown()
+    return list(dict.fromkeys(server.served_paths))
+
+
+def fetch_all(host: str, port: int, paths_: list[str], result: dict) -> None:
+    """One participant: every path over one connection (reopened if the server closes it)."""
+    conn = None
+    got = errors = 0
+    started = time.monotonic()
+    for path in paths_:
+        for attempt in range(2):
+            try:
+                if conn is None:
+                    conn = http.client.HTTPConnection(host, port, timeout=60)
+                conn.request("GET", path, headers={"Accept-Encoding": "gzip"})
+                resp = conn.getresponse()
+                body = resp.read()
+                if resp.status not in (200, 304):
+                    errors += 1
+                got += len(body)
+                if resp.getheader("Connection", "").lower() == "close" or resp.version == 10:
+                    conn.close()
+                    conn = None
+                break
+            except (OSError, http.client.HTTPException):
+                if conn is not None:
+                    conn.close()
+                conn = None
+                if attempt:
+                    errors += 1
+    if conn is not None:
+        conn.close()
+    result.update(seconds=time.monotonic() - started, bytes=got, errors=errors)
+
+
+def load(host: str, port: int, paths_: list[str], clients: int) -> dict:
+    results = [{} for _ in range(clients)]
+    threads = [threading.Thread(target=fetch_all, args=(host, port, paths_, r)) for r in results]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    total = time.monotonic() - started
+    return {
+        "total_s": total,
+        "client_median_s": statistics.median(r["seconds"] for r in results),
+        "mb_per_client": statistics.median(r["bytes"] for r in results) / 1e6,
+        "mb_s_per_client": statistics.median(r["bytes"] / r["seconds"] for r in results) / 1e6,
+        "errors": sum(r["errors"] for r in results),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=30)
+    parser.add_argument("--site", default=str(paths.OUTPUT), help="a built site (built if missing)")
+    args = parser.parse_args()
+    site = Path(args.site)
+    if not (site / "jupyter-lite.json").exists():
+        build_site(site, log=lambda *_: None)
+    verify_site(site)
+    asset_paths = first_visit_paths(site)
+    print(f"first-visit asset set: {len(asset_paths)} paths")
+
+    ours, _ = serve_in_thread(site, host="127.0.0.1", port=0)
+    ours_result = load("127.0.0.1", ours.server_address[1], asset_paths, args.clients)
+    ours.shutdown()
+
+    baseline = subprocess.Popen([sys.executable, "-m", "http.server", "0", "--bind", "127.0.0.1",
+                                 "--directory", str(site)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                text=True)
+    line = baseline.stdout.readline()  # "Serving HTTP on 127.0.0.1 port NNNN ..."
+    port = int(line.split(" port ")[1].split()[0])
+    try:
+        base_result = load("127.0.0.1", port, asset_paths, args.clients)
+    finally:
+        baseline.terminate()
+
+    print(f"\n{args.clients} clients at once, each fetching the whole first-visit set, on loopback "
+          f"({__import__('os').cpu_count()} cores)")
+    print(f"{'metric':34} {'portlab serve':>14} {'http.server':>12} {'ratio':>7}")
+    for key, label in [("total_s", "time for all clients, s"), ("client_median_s", "per client (median), s"),
+                       ("mb_per_client", "MB sent per client"), ("mb_s_per_client", "MB/s per client (median)"),
+                       ("errors", "errors")]:
+        a, b = ours_result[key], base_result[key]
+        ratio = f"{a / b:7.2f}" if b else "      -"
+        print(f"{label:34} {a:14.2f} {b:12.2f} {ratio}")
+    return 1 if ours_result["errors"] else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
