@@ -84,9 +84,13 @@
         const v = track(new cv.MatVector()), h = track(new cv.Mat());
         cv.findContours(src, v, h, mode, method, new cv.Point(ox, oy));
         let total = 0;
-        const n = v.size();
-        for (let i = 0; i < n; i++) { const c = v.get(i); total += c.rows; c.delete(); }
-        pending = [v, h];
+        const n = v.size(), rowsOf = new Int32Array(n), offsetOf = new Float64Array(n);
+        for (let i = 0; i < n; i++) {
+          const c = v.get(i);
+          rowsOf[i] = c.rows; offsetOf[i] = c.rows ? c.data.byteOffset : 0; total += c.rows;
+          c.delete();  // the header only: the data stays with v until release()
+        }
+        pending = [v, h, rowsOf, offsetOf];
         return `${n},${total},${h.empty() ? 0 : h.rows},${h.empty() ? 0 : h.cols}`;
       } catch (e) {
         H.release();
@@ -96,16 +100,13 @@
     // points of every contour back to back (int32 x,y) at ptr, counts at countsPtr, hierarchy at hierPtr
     finishContours(ptr, countsPtr, hierPtr, hierBytes) {
       try {
-        const [v, h] = pending;
-        const counts = py.HEAP32.subarray(countsPtr >> 2, (countsPtr >> 2) + v.size());
+        const [v, h, rowsOf, offsetOf] = pending;
+        py.HEAP32.set(rowsOf, countsPtr >> 2);
         let off = ptr;
-        for (let i = 0, n = v.size(); i < n; i++) {
-          const c = v.get(i);
-          const nb = c.rows * 8;
-          counts[i] = c.rows;
-          if (nb) py.HEAPU8.set(cv.HEAPU8.subarray(c.data.byteOffset, c.data.byteOffset + nb), off);
+        for (let i = 0; i < rowsOf.length; i++) {
+          const nb = rowsOf[i] * 8;
+          if (nb) py.HEAPU8.set(cv.HEAPU8.subarray(offsetOf[i], offsetOf[i] + nb), off);
           off += nb;
-          c.delete();
         }
         if (hierBytes) py.HEAPU8.set(cv.HEAPU8.subarray(h.data.byteOffset, h.data.byteOffset + hierBytes), hierPtr);
       } finally {

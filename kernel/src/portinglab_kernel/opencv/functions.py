@@ -11,7 +11,7 @@ import numpy as np
 
 from . import constants as C
 from .call import bool_, bridged, call, call_mat, float_, int_, point_float, point_int, scalar, seq, session
-from .errors import bad_argument, error
+from .errors import bad_argument
 from .loader import _state, load
 from .mats import as_mat_array, mat_back_into, mat_in, mat_out, to_mat_arg, vector_in, vector_out
 from .mats import contours as _contours
