@@ -97,12 +97,12 @@ def _wrap_to_js(orig):
     def to_js(obj, *args, **kwargs):
         if _from_bridge():
             return orig(obj, *args, **kwargs)
-        if State.pyproxies is not None and "pyproxies" not in kwargs and len(args) < 3:
-            kwargs["pyproxies"] = State.pyproxies  # count the PyProxies it creates
+        nbytes, dtype, shape, exact = _buffer_info(obj)
+        if not exact and State.pyproxies is not None and "pyproxies" not in kwargs and len(args) < 3:
+            kwargs["pyproxies"] = State.pyproxies  # count the PyProxies it creates (not for buffers)
         t0 = perf_counter()
         result = orig(obj, *args, **kwargs)
         dt = perf_counter() - t0
-        nbytes, dtype, shape, exact = _buffer_info(obj)
         if not exact:
             jsb, _, _, jexact = _js_info(result) if hasattr(result, "typeof") else (0, 0, 0, False)
             if jexact:
