@@ -111,6 +111,37 @@ def load(host: str, port: int, paths_: list[str], clients: int) -> dict:
     }
 
 
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def load_server(cmd: list[str], paths_: list[str], clients: int) -> dict:
+    """Start a server process, wait until it answers, put the load on it, stop it."""
+    import os
+
+    port = int(cmd[cmd.index("--port") + 1]) if "--port" in cmd else int(cmd[3])
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                http.client.HTTPConnection("127.0.0.1", port, timeout=2).request("HEAD", "/")
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{cmd} did not start")
+                time.sleep(0.1)
+        return load("127.0.0.1", port, paths_, clients)
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=30)
@@ -123,19 +154,11 @@ def main() -> int:
     asset_paths = first_visit_paths(site)
     print(f"first-visit asset set: {len(asset_paths)} paths")
 
-    ours, _ = serve_in_thread(site, host="127.0.0.1", port=0)
-    ours_result = load("127.0.0.1", ours.server_address[1], asset_paths, args.clients)
-    ours.shutdown()
-
-    baseline = subprocess.Popen([sys.executable, "-m", "http.server", "0", "--bind", "127.0.0.1",
-                                 "--directory", str(site)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                text=True)
-    line = baseline.stdout.readline()  # "Serving HTTP on 127.0.0.1 port NNNN ..."
-    port = int(line.split(" port ")[1].split()[0])
-    try:
-        base_result = load("127.0.0.1", port, asset_paths, args.clients)
-    finally:
-        baseline.terminate()
+    # both servers run in their own process, as they would on the teacher's laptop
+    ours_result = load_server([sys.executable, "-m", "portinglab", "serve", "--no-build", "--output", str(site),
+                               "--port", str(free_port())], asset_paths, args.clients)
+    base_result = load_server([sys.executable, "-m", "http.server", str(free_port()), "--bind", "127.0.0.1",
+                               "--directory", str(site)], asset_paths, args.clients)
 
     print(f"\n{args.clients} clients at once, each fetching the whole first-visit set, on loopback "
           f"({__import__('os').cpu_count()} cores)")

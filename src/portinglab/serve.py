@@ -48,6 +48,9 @@ class SiteRequestHandler(SimpleHTTPRequestHandler):
         ".tar": "application/x-tar",
     }
     protocol_version = "HTTP/1.1"
+    # keep-alive sends headers and body as separate writes: without TCP_NODELAY, Nagle's
+    # algorithm and the client's delayed ACK stall every response by ~40 ms
+    disable_nagle_algorithm = True
     #: seconds a silent client may hold a connection (a slow client holds one thread only)
     timeout = 30
     isolated = False
