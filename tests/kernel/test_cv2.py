@@ -100,7 +100,8 @@ def test_same_result_as_opencv_python(name, kernel_results, cpython_results):
 def test_every_bridged_function_is_exercised(cv):
     bridged = cv.json("import cv2, json\nprint(json.dumps(cv2.portinglab.BRIDGED))")
     used = " ".join(cc.CASES.values())
-    missing = [f for f in bridged if f"cv2.{f}(" not in used]
+    runtime = ("setNumThreads", "getNumThreads", "getBuildInformation")  # test_module_surface
+    missing = [f for f in bridged if f"cv2.{f}(" not in used and f not in runtime]
     assert not missing, f"bridged but not tested against opencv-python: {missing}"
     issue_list = ("cvtColor resize bitwise_not bitwise_and add mean imread imwrite getPerspectiveTransform "
                   "warpPerspective fillPoly polylines putText split merge rotate minAreaRect boxPoints invert "
@@ -140,7 +141,9 @@ def test_module_surface(cv):
         "    'circle': int(img[10, 20, 1]), 'consts': [cv2.COLOR_BGR2GRAY, cv2.INTER_CUBIC, cv2.THRESH_OTSU,\n"
         "    cv2.BORDER_REPLICATE, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE, cv2.IMREAD_GRAYSCALE, cv2.FILLED],\n"
         "    'err': issubclass(cv2.error, Exception), 'missing': missing,\n"
-        "    'raw_is_js_cv': cv2.portinglab.raw() == js.cv, 'load': cv2.portinglab.load_info()}))"
+        "    'raw_is_js_cv': cv2.portinglab.raw() == js.cv, 'load': cv2.portinglab.load_info(),\n"
+        "    'threads': [cv2.setNumThreads(4), cv2.getNumThreads()],\n"
+        "    'build': 'OpenCV 4.12.0' in cv2.getBuildInformation()}))"
     )
     import cv2
 
@@ -150,6 +153,7 @@ def test_module_surface(cv):
                              cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE, cv2.IMREAD_GRAYSCALE, cv2.FILLED]
     assert out["err"] and out["raw_is_js_cv"]
     assert "SIFT_create" in out["missing"] and "cv2.portinglab.raw()" in out["missing"]
+    assert out["threads"] == [None, 1] and out["build"]
     assert out["load"]["url"].endswith("/@techstark/opencv-js/4.12.0-release.1/dist/opencv.js")
 
 

@@ -564,3 +564,21 @@ def putText(img, text, org, fontFace, fontScale, color, thickness=1, lineType=C.
     args = (int_(fontFace, "fontFace", f), float_(fontScale, "fontScale", f))
     rest = (int_(thickness, "thickness", f), int_(lineType, "lineType", f), bool_(bottomLeftOrigin, "bottomLeftOrigin", f))
     return _draw(f, img, lambda H, m: call(H, f, m, text, H.point(*p), *args, H.scalar(*c), *rest))
+
+
+# ---------------------------------------------------------------- runtime
+
+@bridged
+def setNumThreads(nthreads):
+    """Accepted and ignored: opencv.js runs single-threaded in the kernel's worker."""
+    int_(nthreads, "nthreads", "setNumThreads")
+
+
+@bridged
+def getNumThreads():
+    return 1
+
+
+@bridged
+def getBuildInformation():
+    return str(_H().cv.getBuildInformation())
