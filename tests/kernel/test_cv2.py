@@ -242,6 +242,23 @@ def test_kernel_survives_bad_input(cv, bad_results):
     assert out == {"shape": [48, 64], "live": 0}
 
 
+def test_errors_survive_jspi_suspensions(cv):
+    """After run_sync (other bridges use it) in the same cell, OpenCV errors still arrive as cv2.error."""
+    out = cv.json(
+        "import cv2, json, numpy as np, pyodide_js\n"
+        "from pyodide.ffi import run_sync\n"
+        "run_sync(pyodide_js.runPythonAsync('import asyncio\\nawait asyncio.sleep(0.01)'))\n"
+        "names = []\n"
+        "for _ in range(20):\n"
+        "    try:\n"
+        "        cv2.GaussianBlur(INPUTS['img'], (4, 4), 0)\n"
+        "    except Exception as e:\n"
+        "        names.append(type(e).__name__)\n"
+        "print(json.dumps(names))"
+    )
+    assert out == ["error"] * 20
+
+
 # ---------------------------------------------------------------- memory
 
 def test_10000_mixed_calls_keep_both_heaps_bounded(cv):
