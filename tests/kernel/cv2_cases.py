@@ -182,6 +182,18 @@ CASES: dict[str, str] = {
                     "cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)[0], -1, (0, 255, 0), 2)",
     "drawContours_one_filled": "cv2.drawContours(np.zeros((90, 120), np.uint8), "
                                "cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)[0], 1, 128, -1)",
+    # edge cases: 1x1, one row, constant images, blobs touching the border, HxWx1
+    "edge_resize_1x1": "cv2.resize(img[:1, :1], (5, 3), interpolation=cv2.INTER_CUBIC)",
+    "edge_resize_to_1x1": "cv2.resize(img, (1, 1), interpolation=cv2.INTER_AREA)",
+    "edge_cvtColor_1x1": "cv2.cvtColor(img[:1, :1], cv2.COLOR_BGR2HSV)",
+    "edge_blur_one_row": "cv2.GaussianBlur(gray[:1], (5, 5), 0)",
+    "edge_otsu_constant": "cv2.threshold(np.full((10, 10), 7, np.uint8), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)",
+    "edge_contours_border": "cv2.findContours(np.pad(np.ones((4, 4), np.uint8), ((0, 2), (0, 2))), cv2.RETR_CCOMP,"
+                            " cv2.CHAIN_APPROX_NONE)",
+    "edge_contours_full": "cv2.findContours(np.full((6, 7), 255, np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)",
+    "edge_hxwx1": "cv2.medianBlur(gray[:, :, None].copy(), 3)",
+    "edge_minAreaRect_one_point": "cv2.minAreaRect(np.int32([[3, 4]]))",
+    "edge_mean_f64": "cv2.mean(f64)",
     # non-contiguous inputs are accepted, as in opencv-python
     "noncontig_resize": "cv2.resize(smooth[::2, ::3], (20, 15))",
     "noncontig_channel": "cv2.GaussianBlur(smooth[:, :, 1], (3, 3), 0)",
