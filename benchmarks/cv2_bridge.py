@@ -9,8 +9,8 @@ on the site served from loopback, inside one kernel:
   - article: the article's method from Python: to_js + cv.matFromArray + call +
              .data.to_py() (../shared/background/pyodide-porting-article.zh.txt)
   - cpython: opencv-python-headless 4.12.0.88 in CPython on this machine
-Time per call (median, p90 of per-call timings; the worker's clock is coarse, so
-also the mean of the batch) and bytes copied per call. Prints a table with ratios
+Time per call (median, p90, mean; the three kernel methods run in alternating blocks;
+the worker's clock ticks in 0.1 ms, so means are the finer figure) and bytes copied per call. Prints a table with ratios
 against the JS baseline measured in the same run.
 
     .venv/bin/python benchmarks/cv2_bridge.py [--site DIR] [--runs N]
@@ -146,14 +146,22 @@ for op in {ops}:
         bridge[op](); article(op)
     with collect_copies() as copies:
         bridge[op]()
-    per_b, mean_b = timed(bridge[op], n)
-    per_a, mean_a = timed(lambda: article(op), n)
     data = to_js(src_img.reshape(src_img.size))
     typ = cv.CV_8UC1 if src_img.ndim == 2 else cv.CV_8UC3
     JS_LOOP(cv, op, data, src_img.shape[0], src_img.shape[1], typ, 3)
-    t = time.perf_counter()
-    times, js_bytes = JS_LOOP(cv, op, data, src_img.shape[0], src_img.shape[1], typ, n).to_py()
-    mean_j = (time.perf_counter() - t) * 1000 / n
+    # in alternating blocks, so that a change in the machine's load hits the three alike
+    per_b, per_a, per_j = [], [], []
+    block = max(1, n // 5)
+    for _ in range(5):
+        for _ in range(block):
+            t = time.perf_counter(); bridge[op](); per_b.append((time.perf_counter() - t) * 1000)
+        times, js_bytes = JS_LOOP(cv, op, data, src_img.shape[0], src_img.shape[1], typ, block).to_py()
+        per_j += list(times)
+        for _ in range(block):
+            t = time.perf_counter(); article(op); per_a.append((time.perf_counter() - t) * 1000)
+    n = len(per_b)
+    mean_b, mean_a, mean_j = (sum(x) / n for x in (per_b, per_a, per_j))
+    times = per_j
     res[op] = {{
         'bridge': {{'per': per_b, 'mean': mean_b, 'bytes': sum(c.bytes for c in copies),
                     'copies': [(c.direction, c.bytes) for c in copies]}},

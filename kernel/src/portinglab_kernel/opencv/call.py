@@ -85,6 +85,8 @@ def bool_(v, name: str, func: str) -> bool:
 
 
 def seq(v, n: int, name: str, func: str, conv=int_) -> list:
+    if v.__class__ is tuple and len(v) == n and conv is int_ and all(x.__class__ is int for x in v):
+        return v  # the common case, fast
     if isinstance(v, np.ndarray):
         v = v.reshape(-1).tolist()
     if not isinstance(v, Sequence) or isinstance(v, (str, bytes)):

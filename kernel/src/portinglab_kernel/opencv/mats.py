@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import copies as _copies
 from ..copies import record_copy
-from .errors import bad_argument, error
+from .errors import bad_argument, error, from_tagged
 from .loader import load
 
 CN_MAX = 512
@@ -199,8 +199,6 @@ def unary(H, name: str, src, dst, *args, src_name: str = "src"):
 
     Returns (retval text, result array). Copies: one in, one out, as the generic path.
     """
-    from .errors import from_tagged
-
     arr = as_mat_array(src, src_name, name)
     if arr is None or arr.size == 0:
         ptr, nbytes, rows, cols, typ = 0, 0, 0, 0, 0
@@ -237,8 +235,6 @@ def unary(H, name: str, src, dst, *args, src_name: str = "src"):
 
 def contours(H, image, mode: int, method: int, ox: int, oy: int):
     """findContours: bridge.js's `contours` + `finishContours` (all contours in one copy)."""
-    from .errors import from_tagged
-
     name = "findContours"
     arr = as_mat_array(image, "image", name)
     if arr is None or arr.size == 0:
