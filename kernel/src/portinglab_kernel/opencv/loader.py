@@ -51,7 +51,13 @@ def load(progress=None) -> tuple:
             say("cv2: loading opencv.js (10 MB, compiled once per kernel) ...")
             _state["warned"] = shown = True
         source = resources.files(__package__).joinpath("load_sync.js").read_text(encoding="utf-8")
-        timing = js.eval(source)(url).to_py()
+        try:
+            timing = js.eval(source)(url).to_py()
+        except Exception as exc:  # another opencv.js build: its own asynchronous start, waited for below
+            say(f"cv2: synchronous load failed ({exc}); falling back to importScripts")
+            timing = {"fallback": str(exc)}
+            if not hasattr(js, "cv"):
+                js.importScripts(url)
     while not hasattr(js.cv, "Mat"):  # only if the synchronous path could not finish it
         if time.perf_counter() - t0 > TIMEOUT_S:
             raise ImportError(f"opencv.js did not start within {TIMEOUT_S:.0f} s ({url})")
