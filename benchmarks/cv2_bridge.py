@@ -9,7 +9,7 @@ on the site served from loopback, inside one kernel:
   - article: the article's method from Python: to_js + cv.matFromArray + call +
              .data.to_py() (../shared/background/pyodide-porting-article.zh.txt)
   - cpython: opencv-python-headless 4.12.0.88 in CPython on this machine
-Time per call (median, p90, mean; the three kernel methods run in alternating blocks;
+Time per call (median, p90, mean; bridge and JS in alternating blocks, the article's way last;
 the worker's clock ticks in 0.1 ms, so means are the finer figure) and bytes copied per call. Prints a table with ratios
 against the JS baseline measured in the same run.
 
@@ -129,45 +129,39 @@ JS_LOOP = js.eval('''(cv, op, data, rows, cols, type, n) => {{
   return [times, bytes];
 }}''')
 
-def timed(fn, n):
-    per = []
-    t_all = time.perf_counter()
-    for _ in range(n):
-        t = time.perf_counter()
-        fn()
-        per.append((time.perf_counter() - t) * 1000)
-    return per, (time.perf_counter() - t_all) * 1000 / n
-
 res = {{'load': cv2.portinglab.load_info()}}
+# bridge and JS first, for every operation, in alternating blocks (a change in the machine's
+# load hits both alike); the article's way last: its to_js garbage would land on the others
 for op in {ops}:
     src_img = mask if op == 'findContours' else img
     n = RUNS if op != 'GaussianBlur' else max(5, RUNS // 2)
-    for _ in range(3):
-        bridge[op](); article(op)
-    with collect_copies() as copies:
-        bridge[op]()
     data = to_js(src_img.reshape(src_img.size))
     typ = cv.CV_8UC1 if src_img.ndim == 2 else cv.CV_8UC3
+    for _ in range(3):
+        bridge[op]()
     JS_LOOP(cv, op, data, src_img.shape[0], src_img.shape[1], typ, 3)
-    # in alternating blocks, so that a change in the machine's load hits the three alike
-    per_b, per_a, per_j = [], [], []
+    with collect_copies() as copies:
+        bridge[op]()
+    per_b, per_j = [], []
     block = max(1, n // 5)
     for _ in range(5):
         for _ in range(block):
             t = time.perf_counter(); bridge[op](); per_b.append((time.perf_counter() - t) * 1000)
         times, js_bytes = JS_LOOP(cv, op, data, src_img.shape[0], src_img.shape[1], typ, block).to_py()
         per_j += list(times)
-        for _ in range(block):
-            t = time.perf_counter(); article(op); per_a.append((time.perf_counter() - t) * 1000)
-    n = len(per_b)
-    mean_b, mean_a, mean_j = (sum(x) / n for x in (per_b, per_a, per_j))
-    times = per_j
     res[op] = {{
-        'bridge': {{'per': per_b, 'mean': mean_b, 'bytes': sum(c.bytes for c in copies),
+        'bridge': {{'per': per_b, 'mean': sum(per_b) / len(per_b), 'bytes': sum(c.bytes for c in copies),
                     'copies': [(c.direction, c.bytes) for c in copies]}},
-        'article': {{'per': per_a, 'mean': mean_a, 'bytes': article_bytes(op)}},
-        'js': {{'per': list(times), 'mean': mean_j, 'bytes': int(js_bytes)}},
+        'js': {{'per': per_j, 'mean': sum(per_j) / len(per_j), 'bytes': int(js_bytes)}},
     }}
+for op in {ops}:
+    n = len(res[op]['bridge']['per'])
+    for _ in range(3):
+        article(op)
+    per_a = []
+    for _ in range(n):
+        t = time.perf_counter(); article(op); per_a.append((time.perf_counter() - t) * 1000)
+    res[op]['article'] = {{'per': per_a, 'mean': sum(per_a) / n, 'bytes': article_bytes(op)}}
 print(json.dumps(res))
 """
 
