@@ -116,7 +116,8 @@
     },
     // numpy (Pyodide heap, at ptr) -> new Mat: one copy, straight between the heaps
     matIn(ptr, nbytes, rows, cols, type, owned) {
-      const m = new cv.Mat(rows, cols, type);
+      let m;
+      try { m = new cv.Mat(rows, cols, type); } catch (e) { throw new Error(errorText(e)); }  // e.g. out of memory
       if (!owned) arena.push(m);
       if (nbytes) cv.HEAPU8.set(py.HEAPU8.subarray(ptr, ptr + nbytes), m.data.byteOffset);
       return m;

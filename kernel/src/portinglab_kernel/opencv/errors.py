@@ -52,9 +52,7 @@ def from_tagged(text: str, func: str) -> error:
 def from_js(exc: BaseException, func: str) -> BaseException:
     """A JsException thrown by the JS half -> cv2.error (other exceptions pass through)."""
     text = str(exc)
-    # JsException's str is "Error: <message>"
-    if "@@cv@@" in text:
-        return from_opencv_message(text.split("@@cv@@", 1)[1].strip() + "\n")
-    if "@@bind@@" in text:
-        return bad_argument(func, "opencv.js rejected an argument: " + text.split("@@bind@@", 1)[1].strip())
+    # JsException's str is "Error: <message>"; bridge.js tags its messages with @@kind@@
+    if "@@" in text:
+        return from_tagged(text[text.index("@@"):], func)
     return exc
