@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from browser import cell_outputs, open_notebook, run_all_cells
+from browser import OffMachineGuard, cell_outputs, open_notebook, run_all_cells
 from conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
@@ -111,3 +111,40 @@ def test_piplite_installs_offline_and_never_falls_back_to_pypi(kernel):
     assert missing["error"]["evalue"] == (
         "surely-not-a-package-in-this-site could not be installed: PyPI fallback is disabled")
     assert kernel.run("print(1 + 1)").strip() == "2"  # the kernel is still fine
+
+
+def test_after_a_visit_the_lab_works_with_the_server_gone(browser, built_site):
+    """Workshop Wi-Fi drops, the teacher's laptop sleeps: a second visit still runs Python.
+
+    The service worker's cache (enableServiceWorkerCache) keeps what a visit loads through
+    it; the first visit's own page scripts load before it takes control, so they are cached
+    from the second visit on (a real browser also has them in its HTTP cache, as they are
+    served immutable; Playwright's routing turns the HTTP cache off, so this test cannot).
+    """
+    from browser import BrowserKernel
+    from portinglab.serve import serve_in_thread
+
+    server, url = serve_in_thread(built_site, port=0)
+    guard = OffMachineGuard()
+    context = browser.new_context()
+    context.route("**/*", guard)
+    page = context.new_page()
+    try:
+        page.goto(url + "lab/index.html")
+        kernel = BrowserKernel(page)
+        assert kernel.run("import numpy; print(numpy.__version__)").strip() == "2.0.2"
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+        page.reload()  # second visit, through the service worker
+        kernel = BrowserKernel(page)
+        assert kernel.run("import numpy; print(numpy.__version__)").strip() == "2.0.2"
+        server.shutdown()
+        server.server_close()
+        page.reload()
+        kernel = BrowserKernel(page)
+        assert kernel.run("import numpy; print(int(numpy.arange(4).sum()))").strip() == "6"
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "offline-second-visit.png"))
+    finally:
+        context.close()
+        server.server_close()
+    assert guard.attempts == []
