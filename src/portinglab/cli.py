@@ -46,6 +46,25 @@ def _serve(args) -> int:
     return 0
 
 
+def _export(args) -> int:
+    from .export import ExportError, export_notebook
+
+    if args.self_contained and not args.site:
+        print("portlab export: --self-contained needs --site DIR (a built site to copy the assets from)", file=sys.stderr)
+        return 2
+    try:
+        result = export_notebook(Path(args.notebook), Path(args.out), base_url=args.base_url,
+                                 site=args.site if args.self_contained else None, include=args.include,
+                                 name=args.name, strict=args.strict)
+    except ExportError as exc:
+        print(f"portlab export: {args.notebook}: {exc}", file=sys.stderr)
+        return 1
+    for w in result.warnings:
+        print(f"[export] warning: {w}", file=sys.stderr)
+    print(f"[export] {result.folder}/{result.name}.py, index.html, {len(result.files)} data file(s) -> {result.zip_path}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="portlab", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -72,6 +91,17 @@ def parser() -> argparse.ArgumentParser:
                    help="send COOP/COEP headers (cross-origin isolation: onnxruntime-web threads)")
     s.add_argument("--no-build", action="store_true", help="serve the existing site after verifying it")
     s.set_defaults(run=_serve)
+
+    e = sub.add_parser("export", help="export a notebook as one script + a standalone page (docs/export.md)")
+    e.add_argument("notebook", help="the .ipynb file (never modified)")
+    e.add_argument("--out", "-o", default="export", help="output folder (gets <name>/ and <name>.zip)")
+    e.add_argument("--base-url", default=None, help="Porting Lab site the page loads Pyodide and the bridges from")
+    e.add_argument("--self-contained", action="store_true", help="copy every asset the page needs into the export")
+    e.add_argument("--site", default=None, help="built site to copy the assets from (with --self-contained)")
+    e.add_argument("--include", action="append", default=[], help="extra data file (relative to the notebook), repeatable")
+    e.add_argument("--name", default=None, help="name of the script and zip (default: from the notebook's name)")
+    e.add_argument("--strict", action="store_true", help="fail on anything commented out (magics, shell lines)")
+    e.set_defaults(run=_export)
     return p
 
 
