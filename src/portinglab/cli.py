@@ -55,7 +55,7 @@ def _export(args) -> int:
     try:
         result = export_notebook(Path(args.notebook), Path(args.out), base_url=args.base_url,
                                  site=args.site if args.self_contained else None, include=args.include,
-                                 name=args.name, strict=args.strict)
+                                 name=args.name, strict=args.strict, drive=args.drive)
     except ExportError as exc:
         print(f"portlab export: {args.notebook}: {exc}", file=sys.stderr)
         return 1
@@ -100,6 +100,7 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--site", default=None, help="built site to copy the assets from (with --self-contained)")
     e.add_argument("--include", action="append", default=[], help="extra data file (relative to the notebook), repeatable")
     e.add_argument("--name", default=None, help="name of the script and zip (default: from the notebook's name)")
+    e.add_argument("--drive", default=None, help="folder the lab's /drive/ stands for (default: <site>/files)")
     e.add_argument("--strict", action="store_true", help="fail on anything commented out (magics, shell lines)")
     e.set_defaults(run=_export)
     return p

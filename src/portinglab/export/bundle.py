@@ -47,14 +47,20 @@ def read_notebook(path: Path) -> dict:
         raise ExportError(f"{path} is not a notebook (not JSON: {exc})") from None
 
 
-def data_files(script: Script, nb_dir: Path, include: list[str]) -> tuple[list[str], list[str]]:
-    """Relative paths (POSIX) of the files to ship: referenced ones that exist + `include`."""
-    found, warnings = [], []
-    root = nb_dir.resolve()
+def data_files(script: Script, nb_dir: Path, include: list[str], drive: Path | None = None) -> tuple[list[tuple[str, Path]], list[str]]:
+    """The files to ship, `(path in the export, source)`: referenced ones that exist + `include`.
+
+    A path is looked up beside the notebook, then in `drive` (what the lab's `/drive/` is)."""
+    found, warnings, seen = [], [], set()
     for rel in list(script.paths) + list(include):
         p = PurePosixPath(rel.replace("\\", "/"))
-        full = (nb_dir / Path(*p.parts)).resolve() if p.parts else None
-        if full is None or not full.exists():
+        full = None
+        for base in [nb_dir] + ([drive] if drive is not None else []):
+            cand = (base / Path(*p.parts)).resolve() if p.parts else None
+            if cand is not None and cand.exists():
+                full, root = cand, base.resolve()
+                break
+        if full is None:
             if rel in include:
                 raise ExportError(f"--include {rel}: no such file beside the notebook ({nb_dir})")
             continue
@@ -64,8 +70,9 @@ def data_files(script: Script, nb_dir: Path, include: list[str]) -> tuple[list[s
         targets = [full] if full.is_file() else sorted(q for q in full.rglob("*") if q.is_file())
         for t in targets:
             relp = t.relative_to(root).as_posix()
-            if relp not in found:
-                found.append(relp)
+            if relp not in seen:
+                seen.add(relp)
+                found.append((relp, t))
     return found, warnings
 
 
@@ -119,12 +126,14 @@ def export_notebook(
     name: str | None = None,
     strict: bool = False,
     nb: dict | None = None,
+    drive: Path | str | None = None,
 ) -> Export:
     """Export `notebook` into `out_dir/<name>/` and `out_dir/<name>.zip`.
 
     `site`: a built site folder to copy the assets from (self-contained export; the page then
     loads everything from its own folder). Otherwise the page loads them from `base_url`.
     `nb`: the notebook's content when it is not (or not yet) saved at `notebook`.
+    `drive`: the folder the lab's `/drive/` stands for (default: the site's `files/` with `site`).
     """
     notebook = Path(notebook)
     digest = hashlib.sha256(notebook.read_bytes()).hexdigest() if notebook.is_file() else None
@@ -132,7 +141,10 @@ def export_notebook(
         nb = read_notebook(notebook)
     script = notebook_to_script(nb, notebook.stem, strict=strict)
     name = name or script.name
-    files, warnings = data_files(script, notebook.parent, list(include))
+    if drive is None and site is not None and (Path(site) / "files").is_dir():
+        drive = Path(site) / "files"
+    shipped, warnings = data_files(script, notebook.parent, list(include), Path(drive) if drive else None)
+    files = [rel for rel, _ in shipped]
     warnings = script.warnings + warnings
     out_dir = Path(out_dir)
     folder = out_dir / name
@@ -143,8 +155,7 @@ def export_notebook(
     folder.mkdir(parents=True)
     (folder / f"{name}.py").write_text(script.source, encoding="utf-8")
     total = 0
-    for rel in files:
-        src = notebook.parent / Path(*PurePosixPath(rel).parts)
+    for rel, src in shipped:
         total += src.stat().st_size
         if total > MAX_DATA_BYTES:
             raise ExportError(f"the data files pass {MAX_DATA_BYTES >> 20} MB (at {rel}): ship them separately")

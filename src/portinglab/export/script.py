@@ -52,13 +52,12 @@ class Script:
 def safe_name(stem: str) -> str:
     """ASCII file stem for the script and the zip: accents folded, anything else -> `_`."""
     folded = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", folded).strip("._-")
-    name = re.sub(r"_+", "_", name)
-    if not name or not re.search(r"[A-Za-z0-9]", name):
+    name = re.sub(r"[^A-Za-z0-9]+", "_", folded).strip("_")
+    if not name:
         name = "notebook"
     if name[0].isdigit():
         name = "nb_" + name  # a valid module name, so the script can also be imported
-    return name.replace(".", "_").replace("-", "_")
+    return name
 
 
 def _source(cell) -> str:
@@ -251,7 +250,7 @@ def _path_like(tree: ast.Module) -> set[str]:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             s = node.value
             if (0 < len(s) < 260 and "\n" not in s and "://" not in s and not s.startswith(("/", "~"))
-                    and re.search(r"[\w-]\.[A-Za-z0-9]{1,8}$", s)):
+                    and (re.search(r"[\w-]\.[A-Za-z0-9]{1,8}$", s) or re.fullmatch(r"[\w.-]+(/[\w.-]+)*/", s))):
                 out.add(s)
     return out
 
@@ -281,6 +280,10 @@ def notebook_to_script(nb: dict, stem: str = "notebook", *, strict: bool = False
         if code is None:
             continue
         tree = _parse(code, f"cell {index}")
+        if re.search(r"""(?<=['"])/drive/""", code):  # the lab's content root -> the script's folder
+            code = re.sub(r"""(?<=['"])/drive/""", "", code)
+            warnings.append(f"cell {index}: '/drive/...' paths made relative to the script's folder")
+            tree = _parse(code, f"cell {index}")
         code = _display_last(code, tree)
         parts.append((index, code))
     if strict and warnings:
