@@ -161,6 +161,16 @@ def stage_models(fetched: Fetched, contents: Path) -> list[Path]:
     return staged
 
 
+def stage_ocr_references(fetched: Fetched, cache: Path, contents: Path, log=print) -> None:
+    """Notebook 5's sample images and the original RapidOCR pipeline's outputs on them
+    (computed in CPython from the pinned wheel, cached) into `contents/ppocr/`."""
+    from .ocr_reference import build_references
+
+    for pin, wheel in fetched.models:
+        if pin.requirement.startswith("rapidocr_onnxruntime=="):
+            build_references(wheel, cache, contents, log=log)
+
+
 def contents_args(lite: Path, extra: Path) -> tuple[str, ...]:
     """`jupyter lite build` arguments adding `extra`'s children to the site's contents
     (a list on the command line replaces the config file's, so both are named)."""
@@ -246,6 +256,7 @@ def build_site(output: Path = paths.OUTPUT, cache: Path = paths.CACHE, refresh: 
         staged = work / "site"
         lite = stage_lite_dir(work)
         models = stage_models(fetched, work / "models-contents")
+        stage_ocr_references(fetched, cache, work / "models-contents", log=log)
         extra_args = contents_args(lite, work / "models-contents") if models else ()
         extra_args += labextension_args()
         run_jupyter_lite_build(lite, staged, tarball, work, extra_args=extra_args, log=log)
