@@ -18,6 +18,12 @@ ERROR = re.compile(r"Traceback|^\w*(Error|Exception): ", re.M)
 
 #: what each notebook must print, beyond running with no error (by file name)
 EXPECTED = {
+    "01-welcome.ipynb": ["numpy 2.0.2 66.0", "ch_PP-OCRv4_det_infer.onnx"],
+    "02-python-and-javascript.ipynb": ["42 int", "4 5.0", "det 736", "Float32Array 6", "JsProxy 2 10.9", "42", "proxy destroyed"],
+    "03-opencv-in-the-browser.ipynb": ["cv2 4.12.0", "cv2.threshold == np.where: ok", "bilateralFilter via opencv.js: (480, 640, 3) uint8"],
+    "04-onnx-inference.ipynb": ["input  x", "run: (1, 2)", "run_async == run: ok", "released"],
+    "06-keeping-data.ipynb": ["mounted /idb", "model cached into IndexedDB", "session from the cache"],
+    "07-packaging.ipynb": ["ported_ocr-0.1.0-py3-none-any.whl", "installed 0.1.0", "area, length 12.0 14.0"],
     "05-porting-pp-ocrv4.ipynb": [
         "load: ok", "preprocess: ok", "detector input: ok", "detection: ok",
         "unclip without pyclipper/shapely: ok", "DB post-processing: ok", "crop and rotate: ok",
@@ -60,4 +66,15 @@ def test_notebook_runs_top_to_bottom_offline(page, site_url, guard, built_site, 
         for entry in refs["images"].values():
             for t in entry["texts"]:
                 assert repr(t) in text or t in text, t
+    assert guard.attempts == []
+
+
+def test_a_model_cached_in_indexeddb_survives_a_page_reload(page, site_url, guard):
+    """Notebook 6 run twice with a reload between: the second run reads the model from IndexedDB."""
+    for run, expected in enumerate(["model cached into IndexedDB", "model loaded from IndexedDB"]):
+        open_notebook(page, site_url, "en/06-keeping-data.ipynb")
+        run_all_cells(page)
+        text = "\n".join(cell_outputs(page))
+        assert expected in text, (run, text)
+        assert not ERROR.search(text), text
     assert guard.attempts == []
