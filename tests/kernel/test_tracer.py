@@ -115,3 +115,22 @@ def test_inference_session_run(traced):
     assert any(c["bytes"] == 1 * 3 * 64 * 64 * 4 and c["direction"] in ("py->ort", "py->js", "js->ort")
                for c in report["copies"])
     assert any(c["direction"] in ("ort->py", "js->py", "ort->js") for c in report["copies"])
+
+
+def test_rows_beyond_the_cap_count_in_totals(traced):
+    traced.run("f = js.Float32Array.new(4)\nfor i in range(250):\n    f.to_py()")
+    report = last_report(traced)
+    assert len(report["copies"]) == 200 and report["omitted"] == 50
+    assert report["totals"]["count"] == 250 and report["totals"]["bytes"] == 250 * 16
+    assert {(c["line"], c["dtype"], tuple(c["shape"])) for c in report["copies"]} == {(3, "float32", (4,))}
+
+
+def test_collect_copies_beside_the_tracer_gets_named_dtypes(traced):
+    out = traced.json("import json\nfrom portinglab_kernel import collect_copies\n"
+                      "with collect_copies() as got:\n"
+                      "    y = to_js(np.zeros(8, np.float64))\n"
+                      "    js.Int16Array.new(3).to_py()\n"
+                      "print(json.dumps([[c.direction, c.bytes, c.api, c.dtype, list(c.shape)] for c in got]))")
+    assert out == [["py->js", 64, "to_js", "float64", [8]], ["js->py", 6, "to_py", "int16", [3]]]
+    report = last_report(traced)
+    assert [(c["bytes"], c["dtype"], c["line"]) for c in report["copies"]] == [(64, "float64", 4), (6, "int16", 5)]

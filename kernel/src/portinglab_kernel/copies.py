@@ -1,8 +1,11 @@
 """Record every copy of memory between the Pyodide heap, JS and other wasm heaps.
 
 Bridges report their own transfers at the source with `record_copy`; the copies
-inspector (and tests, benchmarks) read them with `collect_copies`. Recording is a
-list append: cheap enough to leave on, and `set_enabled(False)` makes it a no-op.
+inspector (and tests, benchmarks) read them with `collect_copies`. Nothing is recorded
+while nobody collects (the bridges guard their calls with ``_sinks and record_copy(...)``), and
+`set_enabled(False)` makes it a no-op. A collector is a plain list (it gets `Copy` objects) or an
+object with ``add(direction, nbytes, api, dtype, shape, seconds)`` (the copies tracer: it gets the
+fields as they are, with ``dtype`` possibly a numpy dtype, and names it later).
 
 Directions use fixed names so Python and the front end agree:
 ``py->js``, ``js->py``, ``py->opencv``, ``opencv->py``, ``py->ort``, ``ort->py``,
@@ -41,7 +44,7 @@ class Copy:
 
 
 _enabled = True
-_sinks: list[list[Copy]] = []
+_sinks: list = []  # collectors: lists (of Copy) or objects with add(...)
 
 
 def set_enabled(on: bool) -> None:
@@ -54,16 +57,36 @@ def enabled() -> bool:
     return _enabled
 
 
-def record_copy(direction: str, nbytes: int, api: str, *, dtype: str | None = None,
+def dtype_name(dtype) -> str | None:
+    """The name of a dtype given as a string or a numpy dtype (``str(np.dtype)`` is slow: cached)."""
+    if dtype is None or dtype.__class__ is str:
+        return dtype
+    name = _DTYPE_NAMES.get(dtype)
+    if name is None:
+        name = _DTYPE_NAMES[dtype] = str(dtype)
+    return name
+
+
+_DTYPE_NAMES: dict = {}
+
+
+def record_copy(direction: str, nbytes: int, api: str, *, dtype=None,
                 shape: tuple[int, ...] | None = None, seconds: float = 0.0) -> None:
-    """Report one copy to every active collector (no-op when off or nobody listens)."""
+    """Report one copy to every active collector (no-op when off or nobody listens).
+
+    `dtype`: a name (``"uint8"``) or a numpy dtype (named only when a collector reads it)."""
     if not (_enabled and _sinks):
         return
     if direction not in DIRECTIONS:
         raise ValueError(f"unknown copy direction {direction!r}; expected one of {sorted(DIRECTIONS)}")
-    item = Copy(direction, int(nbytes), api, dtype, tuple(shape) if shape is not None else None, seconds)
+    nbytes = int(nbytes)
+    if shape is not None and shape.__class__ is not tuple:
+        shape = tuple(shape)
     for sink in _sinks:
-        sink.append(item)
+        if sink.__class__ is list:
+            sink.append(Copy(direction, nbytes, api, dtype_name(dtype), shape, seconds))
+        else:
+            sink.add(direction, nbytes, api, dtype, shape, seconds)
 
 
 @contextmanager

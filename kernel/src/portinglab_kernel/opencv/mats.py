@@ -80,7 +80,7 @@ def mat_in(H, arr: np.ndarray | None, api: str, owned: bool = False):
     rows, cols, typ = geometry(arr)
     t = time.perf_counter()
     m = H.matIn(pointer(arr), arr.nbytes, rows, cols, typ, owned)
-    _copies._sinks and record_copy("py->opencv", arr.nbytes, api, dtype=str(arr.dtype), shape=arr.shape,
+    _copies._sinks and record_copy("py->opencv", arr.nbytes, api, dtype=arr.dtype, shape=arr.shape,
                 seconds=time.perf_counter() - t)
     return m
 
@@ -108,7 +108,7 @@ def mat_out(H, m, api: str, dst: np.ndarray | None = None):
         out = np.empty(shape, dtype)
     t = time.perf_counter()
     H.matOut(m, pointer(out), nbytes)
-    _copies._sinks and record_copy("opencv->py", nbytes, api, dtype=str(dtype), shape=shape, seconds=time.perf_counter() - t)
+    _copies._sinks and record_copy("opencv->py", nbytes, api, dtype=dtype, shape=shape, seconds=time.perf_counter() - t)
     return out
 
 
@@ -116,7 +116,7 @@ def mat_back_into(H, m, arr: np.ndarray, api: str) -> None:
     """Copy a Mat (drawn on) back into the numpy array it came from: in-place drawing."""
     t = time.perf_counter()
     H.matOut(m, pointer(arr), arr.nbytes)
-    _copies._sinks and record_copy("opencv->py", arr.nbytes, api, dtype=str(arr.dtype), shape=arr.shape,
+    _copies._sinks and record_copy("opencv->py", arr.nbytes, api, dtype=arr.dtype, shape=arr.shape,
                 seconds=time.perf_counter() - t)
 
 
@@ -145,7 +145,7 @@ def vector_in(H, arrays, name: str, func: str):
     counts = np.array([len(p) for p in pts], np.int32)
     t = time.perf_counter()
     v = H.vectorIn(pointer(packed), pointer(counts), len(pts), mat_type(DEPTH_OF[dtype], 2), 2 * dtype.itemsize)
-    _copies._sinks and record_copy("py->opencv", packed.nbytes, func, dtype=str(dtype), shape=packed.shape,
+    _copies._sinks and record_copy("py->opencv", packed.nbytes, func, dtype=dtype, shape=packed.shape,
                 seconds=time.perf_counter() - t)
     return v
 
@@ -211,7 +211,7 @@ def unary(H, name: str, src, dst, *args, src_name: str = "src"):
         raise from_tagged(r, name)
     try:
         if nbytes:
-            _copies._sinks and record_copy("py->opencv", nbytes, name, dtype=str(arr.dtype), shape=arr.shape,
+            _copies._sinks and record_copy("py->opencv", nbytes, name, dtype=arr.dtype, shape=arr.shape,
                         seconds=time.perf_counter() - t)
         orows, ocols, otyp, onbytes, ret = r.split(",")
         onbytes = int(onbytes)
@@ -226,7 +226,7 @@ def unary(H, name: str, src, dst, *args, src_name: str = "src"):
             out = np.empty(shape, dtype)
         t = time.perf_counter()
         H.finish(pointer(out), onbytes)
-        _copies._sinks and record_copy("opencv->py", onbytes, name, dtype=str(dtype), shape=shape, seconds=time.perf_counter() - t)
+        _copies._sinks and record_copy("opencv->py", onbytes, name, dtype=dtype, shape=shape, seconds=time.perf_counter() - t)
         return ret, out
     except BaseException:
         H.release()
@@ -247,7 +247,7 @@ def contours(H, image, mode: int, method: int, ox: int, oy: int):
         raise from_tagged(r, name)
     try:
         if nbytes:
-            _copies._sinks and record_copy("py->opencv", nbytes, name, dtype=str(arr.dtype), shape=arr.shape)
+            _copies._sinks and record_copy("py->opencv", nbytes, name, dtype=arr.dtype, shape=arr.shape)
         n, total, hrows, hcols = (int(x) for x in r.split(","))
         points = np.empty((total, 1, 2), np.int32)
         counts = np.empty(max(n, 1), np.int32)

@@ -16,10 +16,12 @@ from __future__ import annotations
 import json
 import sys
 import time
+from time import perf_counter
 from collections import Counter, deque
 from importlib import resources
 
 from .. import copies as _copies
+from ..copies import dtype_name
 from . import _ffi
 
 SCHEMA_ID = "portinglab.copies"
@@ -40,31 +42,52 @@ def schema() -> dict:
     return json.loads(resources.files(__package__).joinpath("report.schema.json").read_text("utf-8"))
 
 
-def _cell_line() -> int | None:
-    """The line of the running cell that led here (None when the call came from elsewhere)."""
-    f = sys._getframe(2)
-    while f is not None:
-        if f.f_code.co_filename.startswith("<ipython-input-"):
-            return f.f_lineno
-        f = f.f_back
-    return None
+CELL_FILE = "<ipython-input-"
+_getframe = sys._getframe
 
 
-class _CellSink(list):
-    """A `collect_copies` sink that notes, for each copy, the cell line and whether bytes are exact."""
+class _CellSink:
+    """The collector of one cell (see `portinglab_kernel.copies`): one tuple per copy,
+    ``(direction, bytes, api, dtype, shape, seconds, at, code, lasti, exact, source)``, where
+    ``code``/``lasti`` are the running cell's code object and instruction offset at the time of
+    the copy (the innermost frame whose file is a cell's; None/-1 when the call came from
+    elsewhere). The line, the dtype's name and the dicts are made only when the report is built."""
+
+    __slots__ = ("rows", "offset")
 
     def __init__(self):
-        super().__init__()
-        self.lines: list = []
-        self.exact: list = []
-        self.sources: list = []
+        self.rows: list = []
+        self.offset = time.time() - perf_counter()  # perf_counter -> wall clock
 
-    def append(self, item):  # called by record_copy
-        super().append(item)
-        self.lines.append(_cell_line())
-        inexact = _ffi.State.pending_inexact
-        self.exact.append(not inexact)
-        self.sources.append("ffi" if item.api in _ffi.METHODS or item.api == "to_js" else "bridge")
+    def add(self, direction, nbytes, api, dtype, shape, seconds):  # a bridge, via record_copy
+        f = _getframe(2)
+        while f is not None and not f.f_code.co_filename.startswith(CELL_FILE):
+            f = f.f_back
+        if f is None:
+            self.rows.append((direction, nbytes, api, dtype, shape, seconds, time.time(), None, -1, True, "bridge"))
+        else:
+            self.rows.append((direction, nbytes, api, dtype, shape, seconds, time.time(), f.f_code, f.f_lasti,
+                              True, "bridge"))
+
+    def add_ffi(self, direction, nbytes, api, dtype, shape, t0, seconds, exact, f):  # a conversion
+        while f is not None and not f.f_code.co_filename.startswith(CELL_FILE):
+            f = f.f_back
+        if f is None:
+            self.rows.append((direction, nbytes, api, dtype, shape, seconds, self.offset + t0 + seconds, None, -1,
+                              exact, "ffi"))
+        else:
+            self.rows.append((direction, nbytes, api, dtype, shape, seconds, self.offset + t0 + seconds, f.f_code,
+                              f.f_lasti, exact, "ffi"))
+
+
+def _line_of(code, lasti: int) -> int | None:
+    """The source line of the instruction at byte offset `lasti` of `code`."""
+    if code is None:
+        return None
+    for start, end, line in code.co_lines():
+        if start <= lasti < end:
+            return line
+    return None
 
 
 class _Cell:
@@ -101,27 +124,36 @@ def _pre_run_cell(info=None):
     _ffi.State.pyproxies = cell.pyproxies
 
 
+_count_alive = None  # the JS function, compiled once
+
+
 def _alive(pyproxies) -> int:
+    global _count_alive
     if pyproxies is None or not pyproxies.length:
         return 0
-    from pyodide.code import run_js
+    if _count_alive is None:
+        from pyodide.code import run_js
 
-    count = run_js("(a) => a.filter(p => { try { p.type; return true } catch (e) { return false } }).length")
-    return int(count(pyproxies))
+        _count_alive = run_js("(a) => a.filter(p => { try { p.type; return true } catch (e) { return false } }).length")
+    return int(_count_alive(pyproxies))
 
 
-def _hints(rows: list[dict], proxies_alive: int) -> list[dict]:
+def _hints(rows: list, lines: dict, proxies_alive: int) -> list[dict]:
+    """Hints from the raw rows of a cell (`lines`: (id(code), lasti) -> line)."""
     hints = []
     for r in rows:
-        if r["api"] == "to_js" and r["exact"] and r["bytes"] >= LARGE_TO_JS:
-            hints.append({"code": "to_js-large-buffer", "line": r["line"], "doc": DOC + "#zero-copy",
+        if r[2] == "to_js" and r[9] and r[1] >= LARGE_TO_JS and r[10] == "ffi":
+            line = lines[(id(r[7]), r[8])]
+            hints.append({"code": "to_js-large-buffer", "line": line, "doc": DOC + "#zero-copy",
                           "message": "to_js copies the whole buffer into a new typed array. For a read-only view "
                                      "with no copy, pass create_proxy(array) to JS and call getBuffer() there "
                                      "(release() it after), or keep the data on one side."})
             break
-    repeats = Counter((r["api"], r["line"]) for r in rows if r["source"] == "ffi" and r["line"] is not None)
+    repeats = Counter()
+    for (api, key), n in Counter((r[2], (id(r[7]), r[8])) for r in rows if r[10] == "ffi" and r[7] is not None).items():
+        repeats[(api, lines[key])] += n
     for (api, line), n in repeats.items():
-        if n >= LOOP_REPEATS:
+        if n >= LOOP_REPEATS and line is not None:
             hints.append({"code": "conversion-in-loop", "line": line, "doc": DOC + "#loops",
                           "message": f"{api} ran {n} times on line {line}: convert once outside the loop, or "
                                      "assign_to() into one preallocated buffer."})
@@ -143,20 +175,25 @@ def _post_run_cell():
     _ffi.State.pyproxies = None
     if not _state["enabled"]:
         return
-    sink = cell.sink
-    rows = [{**c.as_dict(), "line": line, "exact": exact, "source": src}
-            for c, line, exact, src in zip(sink, sink.lines, sink.exact, sink.sources)]
+    raw = cell.sink.rows
+    lines: dict = {}  # (id(code), lasti) -> line, resolved once each
+    for r in raw:
+        key = (id(r[7]), r[8])
+        if key not in lines:
+            lines[key] = _line_of(r[7], r[8])
+    rows = [{"direction": r[0], "bytes": r[1], "api": r[2], "dtype": dtype_name(r[3]),
+             "shape": list(r[4]) if r[4] is not None else None, "seconds": r[5], "at": r[6],
+             "line": lines[(id(r[7]), r[8])], "exact": r[9], "source": r[10]} for r in raw[:MAX_ROWS]]
     created = int(cell.pyproxies.length) if cell.pyproxies is not None else 0
     alive = _alive(cell.pyproxies)
     report = {
         "schema": SCHEMA_ID, "version": SCHEMA_VERSION, "type": "cell",
         "execution_count": cell.count, "msg_id": cell.msg_id,
         "started": cell.started, "enabled": True,
-        "copies": rows[:MAX_ROWS], "omitted": max(0, len(rows) - MAX_ROWS),
-        "totals": {"count": len(rows), "bytes": sum(r["bytes"] for r in rows),
-                   "seconds": sum(r["seconds"] for r in rows)},
+        "copies": rows, "omitted": max(0, len(raw) - MAX_ROWS),
+        "totals": {"count": len(raw), "bytes": sum(r[1] for r in raw), "seconds": sum(r[5] for r in raw)},
         "proxies": {"created": created, "alive": alive},
-        "hints": _hints(rows, alive),
+        "hints": _hints(raw, lines, alive),
     }
     _send(report)
 

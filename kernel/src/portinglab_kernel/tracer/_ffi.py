@@ -16,7 +16,8 @@ from __future__ import annotations
 import sys
 from time import perf_counter
 
-from ..copies import record_copy
+from .. import copies as _copies
+from ..copies import DIRECTIONS, Copy, dtype_name
 
 #: modules that report their own copies (no double counting)
 BRIDGE_PREFIXES = ("cv2", "onnxruntime", "portinglab_kernel")
@@ -35,12 +36,17 @@ TYPED = {
 class State:
     """What the patches share with the tracer (set by the tracer)."""
 
-    pending_inexact = False  # the next record is an estimate
     pyproxies = None  # a JS Array collecting the PyProxies created during the current cell
 
 
 _orig: dict = {}  # (owner, name) -> original
+_wrappers: dict = {}  # (owner, name) -> the wrapper made once for that original (no re-wrapping)
 _patched_types: set = set()
+_getframe = sys._getframe
+#: memoryview formats -> dtype names (what a typed array's to_py / to_memoryview gives)
+FORMATS = {"b": "int8", "B": "uint8", "h": "int16", "H": "uint16", "i": "int32", "I": "uint32",
+           "l": "int32", "L": "uint32", "q": "int64", "Q": "uint64", "e": "float16", "f": "float32",
+           "d": "float64"}
 
 
 def _from_bridge(depth: int = 2) -> bool:
@@ -48,20 +54,39 @@ def _from_bridge(depth: int = 2) -> bool:
     return name.startswith(BRIDGE_PREFIXES)
 
 
-def _record(direction, nbytes, api, dtype, shape, seconds, exact=True):
-    State.pending_inexact = not exact
-    try:
-        record_copy(direction, nbytes, api, dtype=dtype, shape=shape, seconds=seconds)
-    finally:
-        State.pending_inexact = False
+def _emit(direction, nbytes, api, dtype, shape, t0, dt, exact, frame):
+    """Hand one copy made by a conversion to every collector. The copies tracer's cell sink gets
+    the raw fields and the caller's frame (`add_ffi`); plain lists (`collect_copies`) a `Copy`."""
+    for sink in _copies._sinks:
+        if sink.__class__ is list:
+            if direction in DIRECTIONS:
+                sink.append(Copy(direction, nbytes, api, dtype_name(dtype), shape, dt))
+        else:
+            sink.add_ffi(direction, nbytes, api, dtype, shape, t0, dt, exact, frame)
 
 
-def _buffer_info(obj):
-    """(bytes, dtype, shape, exact) of a Python object handed to to_js / assign."""
-    if isinstance(obj, (bytes, bytearray)):
-        return len(obj), "uint8", (len(obj),), True
-    if isinstance(obj, str):
-        return len(obj.encode("utf-8", "surrogatepass")), "str", None, False
+# ------------------------------------------------------------------ sizes, cached per type
+# (bytes, dtype, shape, exact) of a Python object handed to to_js / assign / assign_to; the
+# function that reads them is chosen once per type. dtype may be a numpy dtype (named later).
+
+def _info_bytes(obj):
+    n = len(obj)
+    return n, "uint8", (n,), True
+
+
+def _info_str(obj):
+    return len(obj.encode("utf-8", "surrogatepass")), "str", None, False
+
+
+def _info_ndarray(obj):
+    return obj.nbytes, obj.dtype, obj.shape, True
+
+
+def _info_memoryview(obj):
+    return obj.nbytes, FORMATS.get(obj.format, obj.format), obj.shape, True
+
+
+def _info_other(obj):
     try:
         mv = memoryview(obj)
     except TypeError:
@@ -71,11 +96,36 @@ def _buffer_info(obj):
             return 0, None, None, False
         return 8 * n, None, (n,), False  # a container: element count, bytes estimated
     dtype = getattr(obj, "dtype", None)
-    return mv.nbytes, str(dtype) if dtype is not None else mv.format, tuple(mv.shape or ()), True
+    return mv.nbytes, dtype if dtype is not None else mv.format, tuple(mv.shape or ()), True
+
+
+_INFO: dict = {bytes: _info_bytes, bytearray: _info_bytes, str: _info_str, memoryview: _info_memoryview}
+
+
+def _info_for(cls):
+    info = _INFO.get(cls)
+    if info is None:
+        np = sys.modules.get("numpy")
+        if issubclass(cls, (bytes, bytearray)):
+            info = _info_bytes
+        elif issubclass(cls, str):
+            info = _info_str
+        elif np is not None and issubclass(cls, np.ndarray):
+            info = _info_ndarray
+        else:
+            info = _info_other
+        if np is not None or cls.__module__ != "numpy":  # numpy classes only once numpy is in
+            _INFO[cls] = info
+    return info
+
+
+def _buffer_info(obj):
+    """(bytes, dtype, shape, exact) of a Python object handed to to_js / assign."""
+    return _info_for(obj.__class__)(obj)
 
 
 def _js_info(proxy):
-    """(bytes, dtype, shape, exact) of a JS buffer or array behind a JsProxy."""
+    """(bytes, dtype, shape, exact) of a JS buffer or array behind a JsProxy (reads JS: slower)."""
     try:
         nbytes = proxy.byteLength
     except Exception:
@@ -93,11 +143,17 @@ def _js_info(proxy):
     return 0, None, None, False
 
 
+# ------------------------------------------------------------------ the wrappers
+# Each first checks, as cheaply as it can, whether anything listens and who called; then times
+# the original and reads the size from what it returned where it can (no calls into JS).
+
 def _wrap_to_js(orig):
     def to_js(obj, *args, **kwargs):
-        if _from_bridge():
+        f = _getframe(1)
+        if not (_copies._sinks and _copies._enabled) or f.f_globals.get("__name__", "").startswith(BRIDGE_PREFIXES):
             return orig(obj, *args, **kwargs)
-        nbytes, dtype, shape, exact = _buffer_info(obj)
+        cls = obj.__class__
+        nbytes, dtype, shape, exact = (_INFO.get(cls) or _info_for(cls))(obj)
         if not exact and State.pyproxies is not None and "pyproxies" not in kwargs and len(args) < 3:
             kwargs["pyproxies"] = State.pyproxies  # count the PyProxies it creates (not for buffers)
         t0 = perf_counter()
@@ -107,7 +163,7 @@ def _wrap_to_js(orig):
             jsb, _, _, jexact = _js_info(result) if hasattr(result, "typeof") else (0, 0, 0, False)
             if jexact:
                 nbytes, exact = jsb, True
-        _record("py->js", nbytes, "to_js", dtype, shape, dt, exact)
+        _emit("py->js", nbytes, "to_js", dtype, shape, t0, dt, exact, f)
         return result
 
     to_js.__wrapped__ = orig
@@ -128,30 +184,47 @@ def _wrap_create_proxy(orig):
 
 
 def _wrap_method(name, orig, direction):
-    if name == "assign":
-        def method(self, rhs, /):
-            if _from_bridge():
-                return orig(self, rhs)
+    if name in ("assign", "assign_to"):  # the size is the Python buffer's
+        def method(self, buf, /):
+            f = _getframe(1)
+            if not (_copies._sinks and _copies._enabled) or f.f_globals.get("__name__", "").startswith(BRIDGE_PREFIXES):
+                return orig(self, buf)
             t0 = perf_counter()
-            orig(self, rhs)
+            result = orig(self, buf)
             dt = perf_counter() - t0
-            nbytes, dtype, shape, exact = _buffer_info(rhs)
-            _record(direction, nbytes, name, dtype, shape, dt, exact)
-    else:
+            cls = buf.__class__
+            nbytes, dtype, shape, exact = (_INFO.get(cls) or _info_for(cls))(buf)
+            _emit(direction, nbytes, name, dtype, shape, t0, dt, exact, f)
+            return result
+    else:  # to_py, to_bytes, to_memoryview, to_string: the size of what came back
         def method(self, *args, **kwargs):
-            if _from_bridge():
+            f = _getframe(1)
+            if not (_copies._sinks and _copies._enabled) or f.f_globals.get("__name__", "").startswith(BRIDGE_PREFIXES):
                 return orig(self, *args, **kwargs)
             t0 = perf_counter()
             result = orig(self, *args, **kwargs)
             dt = perf_counter() - t0
-            nbytes, dtype, shape, exact = _js_info(self)
-            _record(direction, nbytes, name, dtype, shape, dt, exact)
+            cls = result.__class__
+            if cls is memoryview:  # a typed array, ArrayBuffer or DataView
+                nbytes, dtype, shape, exact = result.nbytes, FORMATS.get(result.format), result.shape, True
+            elif cls is bytes:
+                nbytes, dtype, shape, exact = len(result), "uint8", (len(result),), True
+            else:
+                nbytes, dtype, shape, exact = _js_info(self)
+            _emit(direction, nbytes, name, dtype, shape, t0, dt, exact, f)
             return result
 
     method.__name__ = name
     method.__wrapped__ = orig
     method.__doc__ = orig.__doc__
     return method
+
+
+def _wrapper(key, make, *args):
+    w = _wrappers.get(key)
+    if w is None or w.__wrapped__ is not args[-1]:
+        w = _wrappers[key] = make(*args)
+    return w
 
 
 def jsproxy_base():
@@ -185,7 +258,7 @@ def patch_types() -> int:
             if orig is None:
                 continue
             _orig[(T, name)] = orig
-            setattr(T, name, _wrap_method(name, orig, direction))
+            setattr(T, name, _wrapper((T, name), _wrap_method, name, orig, direction))
         n += 1
     return n
 
@@ -197,7 +270,7 @@ def patch(user_ns: dict | None = None) -> None:
         for name, wrap in (("to_js", _wrap_to_js), ("create_proxy", _wrap_create_proxy)):
             orig = getattr(ffi, name)
             _orig[("ffi", name)] = orig
-            setattr(ffi, name, wrap(orig))
+            setattr(ffi, name, _wrapper(("ffi", name), wrap, orig))
     if user_ns is not None:  # names imported into the notebook before tracing started
         for key, value in list(user_ns.items()):
             for name in ("to_js", "create_proxy"):
