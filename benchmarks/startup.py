@@ -25,9 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
 
-from browser import launch  # noqa: E402
+from browser import NOTEBOOK_KERNEL_IDLE_JS, launch  # noqa: E402
 from portinglab import paths  # noqa: E402
-from portinglab.fetch import fetch_all, verify_sha256  # noqa: E402
+from portinglab.fetch import fetch_all  # noqa: E402
 from portinglab.pins import load_pins  # noqa: E402
 from portinglab.pyodide_dist import assemble_pyodide, write_tarball  # noqa: E402
 from portinglab.serve import serve_in_thread  # noqa: E402
@@ -41,15 +41,7 @@ LAB_CELLS = {"numpy": FIRST_CELL, "bridges": "import cv2, onnxruntime, numpy\npr
 # Timed in the page: wait for the notebook's kernel to be idle, then run the first cell.
 MEASURE_JS = """
 async (code) => {
-  while (!window.jupyterapp) await new Promise(r => setTimeout(r, 20));
-  const app = window.jupyterapp;
-  await app.restored;
-  let panel;
-  while (!(panel = app.shell.currentWidget) || !panel.sessionContext) await new Promise(r => setTimeout(r, 20));
-  await panel.sessionContext.ready;
-  let kernel;
-  while (!(kernel = panel.sessionContext.session?.kernel) || kernel.status !== 'idle')
-    await new Promise(r => setTimeout(r, 10));
+  const kernel = await window.__notebookKernelIdle();
   const idle = performance.now();
   const output = await new Promise((resolve, reject) => {
     const future = kernel.requestExecute({code});
@@ -127,6 +119,7 @@ def measure(browser, server, url: str, code: str, runs: int) -> dict[str, list[f
         for visit in ("cold", "warm"):
             before = (server.bytes_sent, server.responses)
             page.goto(url)
+            page.evaluate(NOTEBOOK_KERNEL_IDLE_JS)
             result = page.evaluate(MEASURE_JS, code)
             result["bytes"] = server.bytes_sent - before[0]
             result["requests"] = server.responses - before[1]

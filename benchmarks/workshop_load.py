@@ -25,22 +25,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
 
-from browser import OffMachineGuard, launch  # noqa: E402
+from browser import NOTEBOOK_KERNEL_IDLE_JS, OffMachineGuard, launch  # noqa: E402
 from portinglab import paths  # noqa: E402
 from portinglab.serve import serve_in_thread  # noqa: E402
 from portinglab.site import build_site, verify_site  # noqa: E402
 
-KERNEL_IDLE_JS = """
-async () => {
-  while (!window.jupyterapp) await new Promise(r => setTimeout(r, 20));
-  const app = window.jupyterapp;
-  await app.restored;
-  let panel;
-  while (!(panel = app.shell.currentWidget) || !panel.sessionContext) await new Promise(r => setTimeout(r, 20));
-  await panel.sessionContext.ready;
-  while (panel.sessionContext.session?.kernel?.status !== 'idle') await new Promise(r => setTimeout(r, 20));
-}
-"""
 
 
 def first_visit_paths(site: Path) -> list[str]:
@@ -56,7 +45,8 @@ def first_visit_paths(site: Path) -> list[str]:
         page = context.new_page()
         page.set_default_timeout(300_000)
         page.goto(url + "lab/index.html?path=en/01-welcome.ipynb")
-        page.evaluate(KERNEL_IDLE_JS)
+        page.evaluate(NOTEBOOK_KERNEL_IDLE_JS)
+        page.evaluate("window.__notebookKernelIdle().then(() => true)")
         browser.close()
     server.shutdown()
     return list(dict.fromkeys(server.served_paths))

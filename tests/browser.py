@@ -152,3 +152,21 @@ def cell_outputs(page) -> list[str]:
         ".jp-Notebook .jp-CodeCell",
         "cells => cells.map(c => c.querySelector('.jp-OutputArea')?.innerText ?? '')",
     )
+
+
+#: defines `window.__notebookKernelIdle()`: resolves with the kernel of the notebook in the
+#: lab's main area once it is idle (pages opened with `lab/index.html?path=<notebook>`)
+NOTEBOOK_KERNEL_IDLE_JS = """
+window.__notebookKernelIdle = async () => {
+  while (!window.jupyterapp) await new Promise(r => setTimeout(r, 20));  // exposeAppInBrowser
+  const app = window.jupyterapp;
+  await app.restored;
+  let panel;
+  while (!(panel = app.shell.currentWidget) || !panel.sessionContext) await new Promise(r => setTimeout(r, 20));
+  await panel.sessionContext.ready;
+  let kernel;
+  while (!(kernel = panel.sessionContext.session?.kernel) || kernel.status !== 'idle')
+    await new Promise(r => setTimeout(r, 10));
+  return kernel;
+};
+"""
