@@ -9,6 +9,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { BadgeManager } from './badge';
 import { CopiesModel } from './model';
 import { CopiesPanel } from './panel';
+import { exportPlugin } from './export';
 
 const PLUGIN_ID = 'portinglab-copies:plugin';
 const TOGGLE = 'portinglab-copies:toggle';
@@ -143,4 +144,5 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default plugin;
+// the Memory copies inspector; File → Save and Export Notebook As → Ported script (./export.ts)
+export default [plugin, exportPlugin];

@@ -1,0 +1,170 @@
+import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { ICommandPalette, Notification, showErrorMessage } from '@jupyterlab/apputils';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { Kernel, KernelMessage } from '@jupyterlab/services';
+import { downloadIcon } from '@jupyterlab/ui-components';
+
+/**
+ * File → Save and Export Notebook As → Ported script (also in the command palette and the
+ * notebook toolbar; the menu and toolbar entries are in schema/export.json).
+ *
+ * The export is the same Python code as `portlab export` (docs/export.md): the kernel wheel
+ * ships it as `portinglab_kernel.export`. It runs in the notebook's own kernel when that one is
+ * idle (a silent execute: no history, no output in the notebook), otherwise in a separate
+ * kernel started for it; it gets the notebook's current content (saved or not, never saved by
+ * the export), reads data files from /drive, uses the site's own URL as the page's base URL,
+ * and prints the zip as base64; the zip is then downloaded.
+ */
+
+export const EXPORT_PLUGIN_ID = 'portinglab-copies:export';
+export const EXPORT_COMMAND = 'portinglab-export:ported-script';
+const MARKER = '@@portinglab-export@@';
+const KERNEL_NAME = 'python';
+
+interface IExportResult {
+  error?: string;
+  name?: string;
+  zip_name?: string;
+  zip?: string;
+  size?: number;
+  files?: string[];
+  warnings?: string[];
+  base_url?: string;
+}
+
+/** Python source for one silent execute: leaves no name in the kernel's namespace. */
+function exportCode(nbJson: string, path: string): string {
+  // a JSON string literal is a valid Python string literal
+  return (
+    "__import__('portinglab_kernel.export.lab', fromlist=['run']).run(" +
+    `${JSON.stringify(nbJson)}, ${JSON.stringify(path)})`
+  );
+}
+
+async function runExport(kernel: Kernel.IKernelConnection, code: string): Promise<IExportResult> {
+  let stdout = '';
+  let error = '';
+  const future = kernel.requestExecute({
+    code,
+    silent: true,
+    store_history: false,
+    allow_stdin: false,
+    stop_on_error: false
+  });
+  future.onIOPub = (msg: KernelMessage.IIOPubMessage) => {
+    const type = msg.header.msg_type;
+    if (type === 'stream') {
+      const c = msg.content as KernelMessage.IStreamMsg['content'];
+      if (c.name === 'stdout') {
+        stdout += c.text;
+      }
+    } else if (type === 'error') {
+      const c = msg.content as KernelMessage.IErrorMsg['content'];
+      error = `${c.ename}: ${c.evalue}`;
+    }
+  };
+  const reply = await future.done;
+  const at = stdout.lastIndexOf(MARKER);
+  if (at >= 0) {
+    const line = stdout.slice(at + MARKER.length).split('\n')[0];
+    return JSON.parse(line) as IExportResult;
+  }
+  const status = (reply?.content as any)?.status;
+  return {
+    error:
+      error ||
+      (status && status !== 'ok'
+        ? `the kernel answered ${status}`
+        : 'the kernel printed no export (is this a Porting Lab Pyodide kernel?)')
+  };
+}
+
+function download(result: IExportResult): void {
+  const bytes = Uint8Array.from(atob(result.zip!), c => c.charCodeAt(0));
+  const url = URL.createObjectURL(new Blob([bytes], { type: 'application/zip' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = result.zip_name!;
+  a.style.display = 'none';
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** Export `panel`'s notebook; resolves with the result (downloaded when it has a zip). */
+export async function exportPortedScript(
+  app: JupyterFrontEnd,
+  panel: NotebookPanel
+): Promise<IExportResult> {
+  const nbJson = JSON.stringify(panel.context.model.toJSON());
+  const code = exportCode(nbJson, panel.context.localPath);
+  const own = panel.sessionContext.session?.kernel ?? null;
+  let result: IExportResult;
+  if (own && own.status === 'idle') {
+    panel.node.dataset.portinglabExportKernel = 'notebook';
+    result = await runExport(own, code);
+  } else {
+    // no kernel yet, or busy running cells: a separate kernel, shut down afterwards
+    panel.node.dataset.portinglabExportKernel = 'separate';
+    const kernel = await app.serviceManager.kernels.startNew({ name: KERNEL_NAME });
+    try {
+      result = await runExport(kernel, code);
+    } finally {
+      void kernel.shutdown().catch(() => undefined);
+    }
+  }
+  if (result.zip) {
+    download(result);
+  }
+  return result;
+}
+
+export const exportPlugin: JupyterFrontEndPlugin<void> = {
+  id: EXPORT_PLUGIN_ID,
+  description: 'Export a notebook as a ported script: one .py for CPython and a standalone page (zip).',
+  autoStart: true,
+  requires: [INotebookTracker],
+  optional: [ICommandPalette],
+  activate: (app: JupyterFrontEnd, tracker: INotebookTracker, palette: ICommandPalette | null) => {
+    let running = false;
+    app.commands.addCommand(EXPORT_COMMAND, {
+      label: args =>
+        args['toolbar'] ? '' : args['isPalette'] ? 'Export Notebook As Ported Script (.py + page, zip)' : 'Ported Script (.py + page, zip)',
+      caption: 'Download the notebook as one Python script that runs the same in CPython and in a standalone web page',
+      icon: args => (args['toolbar'] ? downloadIcon : undefined),
+      isEnabled: () => tracker.currentWidget !== null && !running,
+      execute: async () => {
+        const panel = tracker.currentWidget;
+        if (!panel) {
+          return;
+        }
+        running = true;
+        app.commands.notifyCommandChanged(EXPORT_COMMAND);
+        panel.node.dataset.portinglabExport = 'running';
+        try {
+          const result = await exportPortedScript(app, panel);
+          panel.node.dataset.portinglabExport = result.error ? 'error' : 'done';
+          if (result.error) {
+            await showErrorMessage('Export as ported script', result.error);
+          } else {
+            const warnings = result.warnings ?? [];
+            const msg = `Downloaded ${result.zip_name}` +
+              (warnings.length ? `; changed or left out: ${warnings.join('; ')}` : '');
+            Notification.emit(msg, warnings.length ? 'warning' : 'success', { autoClose: 8000 });
+          }
+          return result;
+        } catch (e) {
+          panel.node.dataset.portinglabExport = 'error';
+          await showErrorMessage('Export as ported script', String(e));
+        } finally {
+          running = false;
+          app.commands.notifyCommandChanged(EXPORT_COMMAND);
+        }
+      }
+    });
+    if (palette) {
+      palette.addItem({ command: EXPORT_COMMAND, category: 'Porting Lab', args: { isPalette: true } });
+    }
+  }
+};
