@@ -142,3 +142,21 @@ def test_nbconvert_exporter(tmp_path):
     script = (tmp_path / "nbc" / "n.py").read_text()
     assert script == notebook_to_script(json.loads(nb.read_text()), "n").source
     assert (tmp_path / "nbc" / "index.html").is_file() and (tmp_path / "nbc" / "portlab-worker.js").is_file()
+
+
+def test_nbconvert_to_ported_script_entry_point(tmp_path):
+    """`jupyter nbconvert --to ported-script`: the entry point of the root pyproject.toml, which
+    `./portlab` installs (editable) into .venv; no PYTHONPATH needed."""
+    nb = write_notebook(tmp_path / "my nb.ipynb", ["%matplotlib inline\nimport numpy as np\nprint(np.arange(3).sum())", "x = 2\nx * 21"])
+    jupyter = PYTHON.parent / "jupyter"
+    proc = subprocess.run([str(jupyter), "nbconvert", "--to", "ported-script", str(nb), "--output-dir", str(tmp_path / "nbc")],
+                          capture_output=True, text=True, env={"PATH": f"{PYTHON.parent}:/usr/bin:/bin"}, timeout=120,
+                          cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    script = (tmp_path / "nbc" / "my nb.py").read_text()
+    assert script == notebook_to_script(json.loads(nb.read_text()), "my nb").source
+    assert "# %matplotlib inline" in script
+    for f in ("index.html", "portlab-loader.js", "portlab-worker.js", "portlab-export.json"):
+        assert (tmp_path / "nbc" / f).is_file(), f
+    out = subprocess.run([str(PYTHON), "my nb.py"], cwd=tmp_path / "nbc", capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout == "3\n42\n", out.stderr
