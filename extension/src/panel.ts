@@ -32,7 +32,8 @@ export class CopiesPanel extends Widget {
     label.append(this._switch, ' Trace copies');
     this._filter = document.createElement('input');
     this._filter.type = 'search';
-    this._filter.placeholder = 'Filter (api, direction, dtype)';
+    this._filter.placeholder = 'Filter';
+    this._filter.title = 'Show only the copies whose API, direction or dtype contains this';
     this._filter.className = 'jp-PortingLabCopies-filter';
     this._filter.oninput = () => this.render();
     this._sort = document.createElement('select');
@@ -178,38 +179,67 @@ export class CopiesPanel extends Widget {
       h.title = `More: ${hint.doc}`;
       group.append(h);
     }
-    const table = document.createElement('table');
+    // a compact two-line layout that fits the default side bar (~250 px) and grows with it:
+    //   line | API · direction        | bytes (exact)
+    //        | dtype · shape           | time
+    const table = document.createElement('div');
     table.className = 'jp-PortingLabCopies-table';
-    const thead = document.createElement('tr');
-    for (const name of ['Direction', 'Bytes', 'dtype', 'shape', 'API', 'Line', 'Time']) {
-      const th = document.createElement('th');
+    table.setAttribute('role', 'table');
+    const head2 = document.createElement('div');
+    head2.className = 'jp-PortingLabCopies-head';
+    head2.setAttribute('role', 'row');
+    for (const [name, cls] of [
+      ['Line', 'line'],
+      ['API · direction', 'what'],
+      ['Bytes', 'bytes'],
+      ['', 'line'],
+      ['dtype · shape', 'meta'],
+      ['Time', 'time']
+    ]) {
+      const th = document.createElement('span');
+      th.setAttribute('role', 'columnheader');
+      th.className = `jp-PortingLabCopies-${cls}`;
       th.textContent = name;
-      thead.append(th);
+      head2.append(th);
     }
-    table.append(thead);
+    table.append(head2);
     for (const c of rows) {
-      const tr = document.createElement('tr');
+      const tr = document.createElement('div');
       tr.className = 'jp-PortingLabCopies-row';
+      tr.setAttribute('role', 'row');
       tr.dataset.direction = c.direction;
       tr.dataset.bytes = String(c.bytes);
       tr.dataset.api = c.api;
-      const cells = [
-        DIRECTION_LABELS[c.direction] ?? c.direction,
-        (c.exact ? '' : '≈ ') + c.bytes.toLocaleString('en-US'),
-        c.dtype ?? '',
-        c.shape ? c.shape.join('×') : '',
-        c.api,
-        c.line === null ? '' : String(c.line),
-        formatMs(c.seconds)
-      ];
-      cells.forEach((text, i) => {
-        const td = document.createElement('td');
+      tr.dataset.line = c.line === null ? '' : String(c.line);
+      const cell = (cls: string, text: string, title?: string) => {
+        const td = document.createElement('span');
+        td.setAttribute('role', 'cell');
+        td.className = `jp-PortingLabCopies-${cls}`;
         td.textContent = text;
-        if (i === 1) {
-          td.title = `${formatBytes(c.bytes)}${c.exact ? '' : ' (estimated)'}`;
+        if (title) {
+          td.title = title;
         }
         tr.append(td);
-      });
+        return td;
+      };
+      const label = DIRECTION_LABELS[c.direction] ?? c.direction;
+      cell('line', c.line === null ? '' : String(c.line), c.line === null ? 'not called from this cell' : `line ${c.line} of the cell`);
+      const what = cell('what', '', `${c.api}: ${label} (${c.source === 'bridge' ? 'reported by the bridge' : 'Pyodide conversion'})`);
+      const api = document.createElement('span');
+      api.className = 'jp-PortingLabCopies-api';
+      api.textContent = c.api;
+      const dir = document.createElement('span');
+      dir.className = 'jp-PortingLabCopies-direction';
+      dir.textContent = label;
+      what.append(api, ' ', dir);
+      cell(
+        'bytes',
+        (c.exact ? '' : '≈ ') + c.bytes.toLocaleString('en-US'),
+        `${formatBytes(c.bytes)}${c.exact ? '' : ' (estimated)'}`
+      );
+      cell('line', '');
+      cell('meta', [c.dtype ?? '', c.shape ? c.shape.join('×') : ''].filter(x => x).join(' · '));
+      cell('time', formatMs(c.seconds));
       table.append(tr);
     }
     group.append(table);

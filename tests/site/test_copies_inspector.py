@@ -36,7 +36,8 @@ async ([path, cells]) => {
 
 ROWS_JS = """
 (n) => [...document.querySelectorAll(`#portinglab-copies-panel [data-execution-count="${n}"] .jp-PortingLabCopies-row`)]
-  .map(r => [r.dataset.direction, Number(r.dataset.bytes), r.dataset.api, r.children[5].textContent])
+  .map(r => [r.dataset.direction, Number(r.dataset.bytes), r.dataset.api,
+              r.querySelector('.jp-PortingLabCopies-line').textContent])
 """
 
 BADGES_JS = """
@@ -47,10 +48,32 @@ BADGES_JS = """
 """
 
 
-def write_notebook(page, site_url, path, cells):
+# what sticks out of the panel on the right (clipped at the side bar's width): none
+CLIPPED_JS = """
+() => {
+  const panel = document.querySelector('#portinglab-copies-panel');
+  const right = panel.getBoundingClientRect().right;
+  const body = panel.querySelector('.jp-PortingLabCopies-body');
+  const out = [...panel.querySelectorAll('.jp-PortingLabCopies-row > *, .jp-PortingLabCopies-head > *')]
+    .filter(e => e.getBoundingClientRect().right > right + 0.5).map(e => e.textContent);
+  return {width: panel.getBoundingClientRect().width, scrolls: body.scrollWidth > body.clientWidth, out};
+}
+"""
+
+KERNEL_IDLE_JS = """
+() => {
+  const nb = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  return !!(nb && nb.sessionContext && nb.sessionContext.session && nb.sessionContext.session.kernel
+            && nb.sessionContext.kernelDisplayStatus === 'idle');
+}
+"""
+
+
+def write_notebook(page, site_url, path, cells, open_it=True):
     page.goto(site_url + "lab/index.html")
     page.evaluate(SAVE_NOTEBOOK_JS, [path, cells])
-    open_notebook(page, site_url, path)
+    if open_it:
+        open_notebook(page, site_url, path)
 
 
 def test_panel_rows_and_badges_show_exact_bytes(page, site_url):
@@ -87,6 +110,10 @@ def test_panel_rows_and_badges_show_exact_bytes(page, site_url):
     assert [c["bytes"] for c in cells[1]["copies"]] == [1048576]
     assert [c["bytes"] for c in cells[2]["copies"]] == [5000]
 
+    # readable at the side bar's default width: nothing clipped, no sideways scrolling
+    clipped = page.evaluate(CLIPPED_JS)
+    assert clipped["width"] < 400 and not clipped["out"] and not clipped["scrolls"], clipped
+
     ARTIFACTS.mkdir(exist_ok=True)
     page.locator("#portinglab-copies-panel").screenshot(path=str(ARTIFACTS / "copies-panel.png"))
     page.screenshot(path=str(ARTIFACTS / "copies-inspector-lab.png"))
@@ -114,6 +141,29 @@ def test_switching_off_no_rows_no_badge(page, site_url):
     page.locator("#portinglab-copies-panel").screenshot(path=str(ARTIFACTS / "copies-panel-off.png"))
     # back on: the setting persists in the page's storage only
     page.evaluate("() => window.jupyterapp.commands.execute('portinglab-copies:toggle')")
+
+
+def test_badge_and_panel_in_the_notebook_app(page, site_url):
+    """The extension works in the site's Notebook app too (notebooks/index.html), not only the lab."""
+    path = "copies-notebook-app-test.ipynb"
+    write_notebook(page, site_url, path,
+                   ["import numpy as np\nfrom pyodide.ffi import to_js\nx = to_js(np.zeros(1000, np.float32))"],
+                   open_it=False)
+    page.goto(f"{site_url}notebooks/index.html?path={path}")
+    page.wait_for_selector(".jp-Notebook .jp-CodeCell")
+    page.wait_for_function(KERNEL_IDLE_JS, timeout=180_000)
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_selector(".jp-Notebook .jp-CodeCell .jp-PortingLabCopies-badge", timeout=180_000)
+    badges = page.evaluate(BADGES_JS)
+    assert badges[0][1:] == [4000, 1] and re.fullmatch(r"1 copy · 4\.0 kB · [\d.]+ ms", badges[0][0]), badges
+    # the badge opens the panel (the Notebook app's right side panel) at its cell
+    page.locator(".jp-Notebook .jp-CodeCell .jp-PortingLabCopies-badge").first.click()
+    page.wait_for_selector("#portinglab-copies-panel[data-shown-cell='1']:not(.lm-mod-hidden)")
+    assert page.evaluate(ROWS_JS, 1) == [["py->js", 4000, "to_js", "3"]]
+    clipped = page.evaluate(CLIPPED_JS)
+    assert not clipped["out"] and not clipped["scrolls"], clipped
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "copies-inspector-notebook.png"))
 
 
 def test_prebuilt_labextension_matches_its_sources():
