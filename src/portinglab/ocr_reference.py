@@ -46,6 +46,11 @@ SAMPLE_SPECS = [
         ("Hello WebAssembly", (60, 100), 34, (0, 0, 0)),
         ("你好，浏览器", (60, 170), 34, (0, 0, 0)),
     ], 8),
+    # upside down: the direction classifier must turn these strips before recognition
+    ("upside_down.png", (500, 220), (252, 248, 236), [
+        ("请勿倒置 THIS SIDE UP", (30, 40), 32, (120, 20, 20)),
+        ("Fragile 易碎 2026", (30, 120), 34, (20, 20, 20)),
+    ], 180),
 ]
 FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 
