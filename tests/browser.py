@@ -135,7 +135,8 @@ def open_notebook(page, site_url: str, path: str) -> None:
     """Open a notebook of the site's contents in the lab and wait for its kernel."""
     page.goto(f"{site_url}lab/index.html?path={path}")
     page.wait_for_selector(".jp-Notebook .jp-Cell")
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+    # attached, not visible: a narrow toolbar moves the indicator into its overflow menu
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", state="attached")
 
 
 def run_all_cells(page, timeout_ms: int = 180_000) -> None:
