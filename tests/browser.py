@@ -171,3 +171,16 @@ window.__notebookKernelIdle = async () => {
   return kernel;
 };
 """
+
+
+#: saves a notebook of code cells into the site's contents (browser storage) through the lab:
+#: `page.evaluate(SAVE_NOTEBOOK_JS, [path, [source, ...]])`
+SAVE_NOTEBOOK_JS = """
+async ([path, cells]) => {
+  while (!window.jupyterapp) await new Promise(r => setTimeout(r, 50));
+  await window.jupyterapp.serviceManager.ready;
+  const content = {nbformat: 4, nbformat_minor: 5, metadata: {kernelspec: {name: 'python', display_name: 'Python (Pyodide)', language: 'python'}},
+    cells: cells.map((source, i) => ({cell_type: 'code', id: 'c' + i, source, metadata: {}, outputs: [], execution_count: null}))};
+  await window.jupyterapp.serviceManager.contents.save(path, {type: 'notebook', format: 'json', content});
+}
+"""

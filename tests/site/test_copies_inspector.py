@@ -11,7 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from browser import cell_outputs, open_notebook, run_all_cells
+from browser import SAVE_NOTEBOOK_JS, cell_outputs, open_notebook, run_all_cells
 
 ROOT = Path(__file__).parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -23,16 +23,6 @@ CELLS = [
     "import cv2\nimg = np.zeros((1080, 1920, 3), np.uint8)\nsmall = cv2.resize(img, (960, 540))",
     "import json, portinglab_kernel.tracer as t\nprint(json.dumps(t.reports()))",
 ]
-
-SAVE_NOTEBOOK_JS = """
-async ([path, cells]) => {
-  while (!window.jupyterapp) await new Promise(r => setTimeout(r, 50));
-  await window.jupyterapp.serviceManager.ready;
-  const content = {nbformat: 4, nbformat_minor: 5, metadata: {kernelspec: {name: 'python', display_name: 'Python (Pyodide)', language: 'python'}},
-    cells: cells.map((source, i) => ({cell_type: 'code', id: 'c' + i, source, metadata: {}, outputs: [], execution_count: null}))};
-  await window.jupyterapp.serviceManager.contents.save(path, {type: 'notebook', format: 'json', content});
-}
-"""
 
 ROWS_JS = """
 (n) => [...document.querySelectorAll(`#portinglab-copies-panel [data-execution-count="${n}"] .jp-PortingLabCopies-row`)]

@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from browser import open_notebook
+from browser import SAVE_NOTEBOOK_JS, open_notebook
 from export_helpers import export, run_cpython
 
 pytestmark = pytest.mark.browser
@@ -21,16 +21,6 @@ CELLS = [
     f"with open({MODEL!r}, 'rb') as f:\n    data = f.read()\nprint('model bytes', len(data))",
     "x = 41\nx + 1",
 ]
-
-SAVE_NOTEBOOK_JS = """
-async ([path, cells]) => {
-  while (!window.jupyterapp) await new Promise(r => setTimeout(r, 50));
-  await window.jupyterapp.serviceManager.ready;
-  const content = {nbformat: 4, nbformat_minor: 5, metadata: {kernelspec: {name: 'python', display_name: 'Python (Pyodide)', language: 'python'}},
-    cells: cells.map((source, i) => ({cell_type: 'code', id: 'c' + i, source, metadata: {}, outputs: [], execution_count: null}))};
-  await window.jupyterapp.serviceManager.contents.save(path, {type: 'notebook', format: 'json', content});
-}
-"""
 
 # the notebook as the lab holds it (model) and as it is saved (contents), and whether it is dirty
 STATE_JS = """
