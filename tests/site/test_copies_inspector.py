@@ -64,6 +64,18 @@ def write_notebook(page, site_url, path, cells, open_it=True):
     page.evaluate(SAVE_NOTEBOOK_JS, [path, cells])
     if open_it:
         open_notebook(page, site_url, path)
+        # the extension starts the tracer with a silent request once the kernel answers
+        # kernel_info; cells sent before that run untraced, so wait for its comm
+        page.wait_for_function(TRACER_CONNECTED_JS, timeout=120_000)
+
+
+TRACER_CONNECTED_JS = """
+() => {
+  const s = document.querySelector('#portinglab-copies-panel .jp-PortingLabCopies-summary');
+  return s !== null && s.textContent.length > 0 && !s.textContent.includes('Open a notebook')
+    && !s.textContent.includes('waiting for the kernel');
+}
+"""
 
 
 def test_panel_rows_and_badges_show_exact_bytes(page, site_url):
