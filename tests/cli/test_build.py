@@ -30,9 +30,8 @@ def test_kernel_points_at_the_self_hosted_pyodide(built_site):
 def test_no_config_of_the_site_names_another_host(built_site):
     for config in built_site.rglob("jupyter-lite.json"):
         text = config.read_text()
-        assert "cdn.jsdelivr.net" not in text and "://" not in json.dumps(
-            kernel_settings(built_site, config.relative_to(built_site).as_posix())
-        ), config
+        # no absolute URL at all: every path the site's configuration names is relative
+        assert "://" not in text, config
 
 
 def test_the_lock_lists_exactly_the_files_present(built_site):

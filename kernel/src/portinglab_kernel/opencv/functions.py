@@ -68,9 +68,8 @@ def getPerspectiveTransform(src, dst, solveMethod=C.DECOMP_LU):
         return mat_out(H, m, f)
 
 
-@bridged
-def warpPerspective(src, M, dsize, dst=None, flags=C.INTER_LINEAR, borderMode=C.BORDER_CONSTANT, borderValue=None):
-    f = "warpPerspective"
+def _warp(f, src, M, dsize, dst, flags, borderMode, borderValue):
+    """warpAffine and warpPerspective take the same arguments in the same order."""
     with session(f) as H:
         s = to_mat_arg(H, src, "src", f)
         m = to_mat_arg(H, M, "M", f)
@@ -78,18 +77,16 @@ def warpPerspective(src, M, dsize, dst=None, flags=C.INTER_LINEAR, borderMode=C.
         call(H, f, s, out, m, _size(H, dsize, "dsize", f), int_(flags, "flags", f),
                int_(borderMode, "borderMode", f), _S(H, borderValue, "borderValue", f))
         return mat_out(H, out, f, dst)
+
+
+@bridged
+def warpPerspective(src, M, dsize, dst=None, flags=C.INTER_LINEAR, borderMode=C.BORDER_CONSTANT, borderValue=None):
+    return _warp("warpPerspective", src, M, dsize, dst, flags, borderMode, borderValue)
 
 
 @bridged
 def warpAffine(src, M, dsize, dst=None, flags=C.INTER_LINEAR, borderMode=C.BORDER_CONSTANT, borderValue=None):
-    f = "warpAffine"
-    with session(f) as H:
-        s = to_mat_arg(H, src, "src", f)
-        m = to_mat_arg(H, M, "M", f)
-        out = H.empty()
-        call(H, f, s, out, m, _size(H, dsize, "dsize", f), int_(flags, "flags", f),
-               int_(borderMode, "borderMode", f), _S(H, borderValue, "borderValue", f))
-        return mat_out(H, out, f, dst)
+    return _warp("warpAffine", src, M, dsize, dst, flags, borderMode, borderValue)
 
 
 @bridged
