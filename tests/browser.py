@@ -125,8 +125,13 @@ class BrowserKernel:
 
 ALL_CELLS_RAN_JS = """
 () => {
-  const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')];
-  return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+  // the model, not the DOM: a long notebook renders only the cells near the viewport
+  const panel = window.jupyterapp?.shell.currentWidget;
+  const cells = panel?.content?.model?.cells;
+  if (!cells) return false;
+  const code = [];
+  for (let i = 0; i < cells.length; i++) if (cells.get(i).type === 'code') code.push(cells.get(i));
+  return code.length > 0 && code.every(c => c.executionCount !== null && c.executionState !== 'running');
 }
 """
 
@@ -148,11 +153,30 @@ def run_all_cells(page, timeout_ms: int = 180_000) -> None:
 
 
 def cell_outputs(page) -> list[str]:
-    """The text of each code cell's output area, in order."""
-    return page.eval_on_selector_all(
-        ".jp-Notebook .jp-CodeCell",
-        "cells => cells.map(c => c.querySelector('.jp-OutputArea')?.innerText ?? '')",
-    )
+    """The text of each code cell's outputs, in order (from the notebook's model, so cells the notebook
+    has not rendered count too): streams, text/plain, and errors as `Name: value` plus the traceback."""
+    return page.evaluate(CELL_OUTPUTS_JS)
+
+
+CELL_OUTPUTS_JS = """
+() => {
+  const cells = window.jupyterapp.shell.currentWidget.content.model.cells;
+  const texts = [];
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells.get(i);
+    if (cell.type !== 'code') continue;
+    const parts = [];
+    for (const o of cell.outputs.toJSON()) {
+      const join = t => Array.isArray(t) ? t.join('') : (t ?? '');
+      if (o.output_type === 'stream') parts.push(join(o.text));
+      else if (o.output_type === 'error') parts.push(`${o.ename}: ${o.evalue}\\n` + (o.traceback || []).join('\\n'));
+      else if (o.data && o.data['text/plain'] !== undefined) parts.push(join(o.data['text/plain']));
+    }
+    texts.push(parts.join('\\n'));
+  }
+  return texts;
+}
+"""
 
 
 #: defines `window.__notebookKernelIdle()`: resolves with the kernel of the notebook in the

@@ -25,7 +25,9 @@ EXPECTED = {
     "03-opencv-in-the-browser.ipynb": ["cv2 4.12.0", "cv2.threshold == np.where: ok", "bilateralFilter via opencv.js: (480, 640, 3) uint8"],
     "04-onnx-inference.ipynb": ["input  x", "run: (1, 2)", "run_async == run: ok", "released"],
     "06-keeping-data.ipynb": ["mounted /idb", "model cached into IndexedDB", "session from the cache"],
-    "07-packaging.ipynb": ["ported_ocr-0.1.0-py3-none-any.whl", "installed 0.1.0", "area, length 12.0 14.0"],
+    "07-packaging.ipynb": ["ported_ocr-0.1.0-py3-none-any.whl", "installed 0.1.0", "area, length 12.0 14.0",
+                           "# %% [cell 4]", "# %pip install opencv-python-headless", "my_port.zip",
+                           "contours 1 area 1131.0", "exported script ran here: ok"],
     "05-porting-pp-ocrv4.ipynb": [
         "load: ok", "preprocess: ok", "detector input: ok", "detection: ok",
         "unclip without pyclipper/shapely: ok", "DB post-processing: ok", "crop and rotate: ok",
@@ -55,8 +57,11 @@ def load_exercises():
 CELLS_RAN_OR_ERROR_JS = """
 () => {
   const ran = (%s)();
-  const failed = [...document.querySelectorAll('.jp-Notebook .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')]
-    .some(o => /Traceback|\\w+(Error|Exception): /.test(o.innerText));
+  const cells = window.jupyterapp.shell.currentWidget.content.model.cells;
+  let failed = false;
+  for (let i = 0; i < cells.length; i++)
+    for (const o of cells.get(i).outputs?.toJSON() ?? [])
+      failed ||= o.output_type === 'error' || (o.name === 'stderr' && /Traceback|\\w+(Error|Exception): /.test([].concat(o.text).join('')));
   return ran || failed;
 }
 """ % ALL_CELLS_RAN_JS.strip()
