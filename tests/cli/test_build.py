@@ -192,3 +192,12 @@ def test_the_kernel_start_ships_bytecode_of_its_own_sources(built_site, fetched,
                 assert _pyc_matches(ours.read(pyc), ours.read(source), checked=True), (file, pyc)
     assert "IPython/core/__pycache__/interactiveshell.cpython-312.pyc" in zipfile.ZipFile(
         folder / lock["ipython"]["file_name"]).namelist()
+
+
+def test_without_node_the_build_says_what_it_needs(built_site, tmp_path, monkeypatch):
+    """Compiling the start-up bytecode runs the site's Pyodide in Node: no Node, a clear error."""
+    from portinglab.bytecode import BytecodeError, compile_startup
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(BytecodeError, match="node"):
+        compile_startup(built_site / "static/pyodide", ["micropip"], tmp_path)
