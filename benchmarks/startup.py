@@ -181,6 +181,11 @@ def main() -> int:
         lab, van = statistics.median(rows["portinglab"][key]), statistics.median(rows["vanilla"][key])
         summary[key] = {"portinglab": lab, "vanilla": van, "ratio": lab / van if van else None}
         print(f"{label:32} {lab:12.2f} {van:12.2f} {lab / van:7.2f}")
+    # issue 8's goal: a second visit in at most half the time of the first
+    warm_cold = {name: statistics.median(rows[name]["warm_output"]) / statistics.median(rows[name]["cold_output"])
+                 for name in rows}
+    summary["warm_over_cold_output"] = warm_cold
+    print(f"{'warm / cold, 1st output':32} {warm_cold['portinglab']:12.2f} {warm_cold['vanilla']:12.2f}")
     print("first cells: Porting Lab", repr(lab_cell), "| vanilla", repr(FIRST_CELL))
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "startup.json").write_text(json.dumps({"runs": args.runs, "samples": rows, "medians": summary}, indent=1))

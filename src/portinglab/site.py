@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import paths
+from .bytecode import add_startup_bytecode
 from .fetch import AssetError, Fetched, fetch_all, sha256_mismatch, sha256_of
 from .pins import Pins, load_pins
 from .pyodide_dist import ExtraWheel, PyodideDist, assemble_pyodide, canonical, write_tarball
@@ -252,6 +253,7 @@ def build_site(output: Path = paths.OUTPUT, cache: Path = paths.CACHE, refresh: 
         )
         log(f"[pyodide] {len(dist.used)} official package files verified against the lock; "
             f"lock keeps {len(dist.lock['packages'])} packages, drops {len(dist.dropped)}")
+        add_startup_bytecode(dist, kernel_settings(paths.ROOT)["loadPyodideOptions"]["packages"], log=log)
         tarball = write_tarball(dist.root, work / f"pyodide-{pins.pyodide_version}-portinglab.tar.bz2")
         staged = work / "site"
         lite = stage_lite_dir(work)

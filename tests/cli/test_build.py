@@ -143,3 +143,61 @@ def test_verify_catches_a_compressed_copy_that_is_not_its_original(site_copy):
     (site_copy / "static/pyodide/pyodide.asm.wasm.gz").write_bytes(gzip.compress(wasm.read_bytes()[:-1]))
     with pytest.raises((SiteError, AssetError)):
         verify_site(site_copy)
+
+
+#: CPython 3.12's bytecode magic number (Pyodide 0.27.7 is CPython 3.12.7)
+PY312_MAGIC = (3531).to_bytes(2, "little") + b"\r\n"
+
+
+def _pyc_matches(pyc: bytes, source: bytes, checked: bool) -> bool:
+    """A PEP 552 hash-based pyc of CPython 3.12 compiled from exactly `source`."""
+    import _imp
+
+    flags = int.from_bytes(pyc[4:8], "little")
+    return (pyc[:4] == PY312_MAGIC and flags == (0b11 if checked else 0b01)
+            and pyc[8:16] == _imp.source_hash(int.from_bytes(PY312_MAGIC, "little"), source))
+
+
+def test_the_kernel_start_ships_bytecode_of_its_own_sources(built_site, fetched, pins):
+    """pycs compiled by the site's Pyodide for what a kernel start imports: unchecked in the
+    read-only stdlib zip, checked in the wheels; the wheels are otherwise the official files."""
+    import zipfile
+
+    folder = built_site / "static/pyodide"
+    with zipfile.ZipFile(folder / "python_stdlib.zip") as std:
+        names = set(std.namelist())
+        pycs = sorted(n for n in names if n.endswith(".pyc"))
+        for must in ("asyncio/events.pyc", "json/decoder.pyc", "typing.pyc"):
+            assert must in names, must
+        assert len(pycs) > 100
+        for name in pycs:
+            assert _pyc_matches(std.read(name), std.read(name[:-1]), checked=False), name
+    lock = json.loads((folder / "pyodide-lock.json").read_text())["packages"]
+    official = {}
+    with zipfile.ZipFile(fetched.pyodide_packages) as packages:
+        for name in ("ipython", "traitlets", "numpy"):
+            file = lock[name]["file_name"]
+            official[file] = packages.read(pins.pyodide_packages.prefix + file)
+    for file, original in official.items():
+        with zipfile.ZipFile(folder / file) as ours, zipfile.ZipFile(__import__("io").BytesIO(original)) as theirs:
+            added = set(ours.namelist()) - set(theirs.namelist())
+            assert added and all("/__pycache__/" in n and n.endswith(".cpython-312.pyc") for n in added), file
+            for name in theirs.namelist():
+                if not name.endswith(".dist-info/RECORD"):
+                    assert ours.read(name) == theirs.read(name), (file, name)
+            record = ours.read(next(n for n in ours.namelist() if n.endswith(".dist-info/RECORD"))).decode()
+            for pyc in added:
+                assert f"{pyc},,\n" in record
+                source = pyc.replace("__pycache__/", "").replace(".cpython-312.pyc", ".py")
+                assert _pyc_matches(ours.read(pyc), ours.read(source), checked=True), (file, pyc)
+    assert "IPython/core/__pycache__/interactiveshell.cpython-312.pyc" in zipfile.ZipFile(
+        folder / lock["ipython"]["file_name"]).namelist()
+
+
+def test_without_node_the_build_says_what_it_needs(built_site, tmp_path, monkeypatch):
+    """Compiling the start-up bytecode runs the site's Pyodide in Node: no Node, a clear error."""
+    from portinglab.bytecode import BytecodeError, compile_startup
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(BytecodeError, match="node"):
+        compile_startup(built_site / "static/pyodide", ["micropip"], tmp_path)

@@ -102,6 +102,23 @@ def test_the_lab_speaks_chinese(page, site_url):
     page.screenshot(path=str(ARTIFACTS / "lab-zh_CN.png"))
 
 
+def test_the_kernel_starts_from_shipped_bytecode_and_edited_sources_still_win(kernel):
+    """The kernel imports the build's pycs (hash-based: Python's own would be timestamp-based,
+    flags 0); a site-packages file edited in the kernel is recompiled, not shadowed by them."""
+    out = kernel.json(
+        "import importlib, importlib.util, json, sys, zipfile, IPython.core.interactiveshell as m\n"
+        "flags = lambda b: int.from_bytes(b[4:8], 'little')\n"
+        "shipped = flags(open(importlib.util.cache_from_source(m.__file__), 'rb').read())\n"
+        "std = zipfile.ZipFile(sys.modules['asyncio'].__file__.split('.zip')[0] + '.zip')\n"
+        "import six\n"
+        "open(six.__file__, 'a').write('\\nPORTINGLAB_EDITED = 42\\n')\n"
+        "importlib.reload(six)\n"
+        "print(json.dumps({'site': shipped, 'stdlib': flags(std.read('asyncio/events.pyc')),"
+        " 'edited': getattr(six, 'PORTINGLAB_EDITED', None)}))"
+    )
+    assert out == {"site": 0b11, "stdlib": 0b01, "edited": 42}
+
+
 def test_piplite_installs_offline_and_never_falls_back_to_pypi(kernel):
     """`%pip install` works from the site's own wheels; an unknown package fails cleanly."""
     out = kernel.run("%pip install ipywidgets comm\nimport ipywidgets\nprint('ok', ipywidgets.__version__)")
