@@ -11,8 +11,9 @@ const { loadPyodide } = await import(pathToFileURL(`${dist}/pyodide.mjs`).href);
 const pyodide = await loadPyodide({
   indexURL: `${dist}/`,
   packages: request.packages,
-  // a fixed string hash: frozenset constants are marshalled in iteration order
-  env: { PYTHONHASHSEED: "0" },
+  // a fixed string hash: frozenset constants are marshalled in iteration order;
+  // no column tables (PEP 657): 1.2 MB less to download, library frames lose only their ^^^ markers
+  env: { PYTHONHASHSEED: "0", PYTHONNODEBUGRANGES: "1" },
   stdout: (line) => console.log(line),
   stderr: (line) => console.error(line),
 });

@@ -53,6 +53,7 @@ for name in {imports!r}:
 site = importlib.import_module("pyodide._package_loader").SITE_PACKAGES.as_posix() + "/"
 stdlib = next(p for p in sys.path if p.endswith(".zip")) + "/"
 index = {{"cache_tag": sys.implementation.cache_tag, "hash_randomization": sys.flags.hash_randomization,
+         "no_debug_ranges": next(compile("x", "<t>", "eval").co_positions())[2] is None,
          "stdlib": {{}}, "site": {{}}}}
 with zipfile.ZipFile(stdlib[:-1]) as std, zipfile.ZipFile("/bytecode.zip", "w") as out:
     for module in sorted(sys.modules.values(), key=lambda m: m.__name__):
@@ -101,8 +102,10 @@ def compile_startup(dist_root: Path, preload: list[str], work: Path) -> Path:
                            str(request), str(out)], capture_output=True, text=True, stdin=subprocess.DEVNULL,
                           timeout=600)
     if proc.returncode != 0 or not out.exists():
+        # Node echoes the minified source line of a JS error: leave such lines out
+        stderr = "\n".join(line if len(line) < 1000 else line[:120] + " ..." for line in proc.stderr.splitlines())
         raise BytecodeError(f"compiling the start-up bytecode in Pyodide failed:\n{proc.stdout[-2000:]}\n"
-                            f"{proc.stderr[-3000:]}")
+                            f"{stderr[-3000:]}")
     return out
 
 
@@ -127,6 +130,8 @@ def add_startup_bytecode(dist: PyodideDist, preload: list[str], log=print) -> By
             index = json.loads(zf.read("index.json"))
             if index["hash_randomization"]:
                 raise BytecodeError("PYTHONHASHSEED=0 did not reach Pyodide: the pycs would not be reproducible")
+            if not index["no_debug_ranges"]:
+                raise BytecodeError("PYTHONNODEBUGRANGES=1 did not reach Pyodide: the pycs would carry column tables")
             stdlib = {pyc: zf.read(f"stdlib/{pyc}") for pyc in index["stdlib"].values()}
             site = {src: (pyc, zf.read(f"site/{pyc}")) for src, pyc in index["site"].items()}
 
