@@ -24,4 +24,5 @@ KERNEL_PLUGIN = "@jupyterlite/pyodide-kernel-extension:kernel"
 
 #: files the build pre-compresses (`<file>.gz`) and the server answers gzip-encoded:
 #: text and wasm compress well; wheels, zips and images already are compressed
-PRECOMPRESSED = frozenset({".js", ".mjs", ".wasm", ".json", ".css", ".html", ".svg", ".txt", ".ipynb", ".map", ".md"})
+PRECOMPRESSED = frozenset({".js", ".mjs", ".wasm", ".json", ".css", ".html", ".svg", ".txt", ".ipynb", ".map", ".md",
+                           ".ico"})  # JupyterLite's favicon.ico: 320 KB, 53 KB gzipped
