@@ -110,16 +110,20 @@ def compile_startup(dist_root: Path, preload: list[str], work: Path) -> Path:
 
 
 def _rewrite_zip(path: Path, add: dict[str, bytes], record: str | None = None) -> None:
-    """Copy `path` entry by entry (unchanged), adding `add`; append the new names to `record`."""
+    """Copy `path` entry by entry (contents unchanged), adding `add`; append the new names to `record`.
+
+    Entries are *stored*, not deflated: the build gzips the whole file and the server sends it
+    `Content-Encoding: gzip`; one stream compresses better than entry by entry (about 1.9 MB less
+    for what a kernel start loads) and the browser, not Pyodide, inflates it."""
     tmp = path.with_suffix(path.suffix + ".tmp")
     with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w") as dst:
         for info in src.infolist():
             data = src.read(info)
             if info.filename == record:
                 data = data + "".join(f"{name},,\n" for name in sorted(add)).encode()
-            dst.writestr(info, data)
+            dst.writestr(info, data, compress_type=zipfile.ZIP_STORED)
         for name in sorted(add):
-            dst.writestr(zipfile.ZipInfo(name, ZIP_TIME), add[name], compress_type=zipfile.ZIP_DEFLATED)
+            dst.writestr(zipfile.ZipInfo(name, ZIP_TIME), add[name], compress_type=zipfile.ZIP_STORED)
     tmp.replace(path)
 
 
