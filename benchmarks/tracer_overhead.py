@@ -1,17 +1,18 @@
 """The copies tracer's cost, in the site's real Pyodide kernels (Chromium): tracing on vs off vs
 never started.
 
-Two kernels in one page: *traced* (`tracer.start()`, then switched on or off before each sample)
-and *never* (the tracer never imported: the bridges as a kernel without the inspector runs them).
 Each sample is one cell as the kernel runs it: the tracer's pre-cell hook, the workload, the
 post-cell hook that builds the cell's report (the comm send is not included: no front end
-listens here). One round = off, on, on, off in the traced kernel, then never, never in the other
-(the order of the off/on pair flips every round); `gc.collect()` before each round. Printed per
-workload: the median milliseconds of each side and the median over rounds of each round's ratio
-(on/off: the two kinds of sample taken back to back, so the machine's load hits both alike;
-off/never: across the two kernels, one after the other), and the ratios of the sides' 10th
-percentiles (the samples the machine's other work disturbed least). For the 1,000-call loops
-also the microseconds the tracer adds per call (median on - median off).
+listens here). Sides, all in one kernel (`tracer.start()` once): *on*; *off* (switched off: the
+hooks still run, and return at once); *never* (off, and the hooks not run: a kernel that never
+started the tracer, with the same heap and JIT state). One round = off, on, never, never, on, off
+(reversed every other round), after a `gc.collect()`. A second kernel in the same page that never
+imported the tracer (*fresh*) runs two samples after each round: off/fresh compares two workers,
+whose own differences (heap layout, JIT) are often larger than anything measured here.
+Printed per workload: the interquartile mean milliseconds of each side, the median over rounds of
+each round's ratio (samples taken back to back, so the machine's load hits both alike), the
+ratio of the sides' interquartile means (all rounds; finer than the page's 0.1 ms clock), and
+for the 1,000-call loops the microseconds the tracer adds per call (on - off).
 
 Workloads (those of a bridge that does not load are left out):
   - 1,000 x cv2.resize of a 32x32x3 uint8 image to 16x16          2 bridged copies per call
@@ -112,27 +113,29 @@ def workload(name):
         for _ in range(1000): small_u8.to_py()
     elif name == "to_js 16 f32 x1000":
         for _ in range(1000): to_js(small_np)
-def sample(name, on):
-    if TRACED:
-        tracer.set_enabled(False)  # drops the collector of the cell running this (not timed)
-        tracer.set_enabled(on)
+def sample(name, mode):
+    if mode == "fresh":  # the kernel that never imported the tracer
         t0 = time.perf_counter()
-        tracer._pre_run_cell()  # what IPython runs before a cell (returns at once when off)
         workload(name)
-        tracer._post_run_cell()  # ... and after it: the report
-        t = time.perf_counter() - t0
-        tracer.set_enabled(True)
-        return t
+        return time.perf_counter() - t0
+    tracer.set_enabled(False)  # drops the collector of the cell running this (not timed)
+    tracer.set_enabled(mode == "on")
     t0 = time.perf_counter()
+    if mode != "never":
+        tracer._pre_run_cell()  # what IPython runs before a cell (returns at once when off)
     workload(name)
-    return time.perf_counter() - t0
+    if mode != "never":
+        tracer._post_run_cell()  # ... and after it: the report
+    t = time.perf_counter() - t0
+    tracer.set_enabled(True)
+    return t
 def round_(name, flip):
     gc.collect()
     if not TRACED:
-        return {{"never": [sample(name, None) for _ in range(2)]}}
-    r = {{"off": [], "on": []}}
-    for on in ((True, False, False, True) if flip else (False, True, True, False)):
-        r["on" if on else "off"].append(sample(name, on))
+        return {{"fresh": [sample(name, "fresh") for _ in range(2)]}}
+    r = {{"off": [], "on": [], "never": []}}
+    for mode in (("on", "off", "never", "never", "off", "on") if flip else ("off", "on", "never", "never", "on", "off")):
+        r[mode].append(sample(name, mode))
     return r
 print(json.dumps({{"have": HAVE, "tracer_loaded": 'portinglab_kernel.tracer' in sys.modules}}))
 """
@@ -142,9 +145,12 @@ WORKLOADS = [("cv2.resize 32x32 x1000", "cv2"), ("ort.run 1x3x8x8 x1000", "ort")
              ("to_js 16 f32 x1000", None)]
 
 
-def low_decile(xs: list[float]) -> float:
-    """The 10th percentile: the samples the machine's other work disturbed least."""
-    return statistics.quantiles(xs, n=10)[0] if len(xs) >= 10 else min(xs)
+def iqm(xs: list[float]) -> float:
+    """The interquartile mean: robust to the samples the machine's other work disturbed, and finer
+    than the page's 0.1 ms clock (a single 2 ms call reads 2.0 or 2.1 ms; the mean of many does not)."""
+    xs = sorted(xs)
+    k = len(xs) // 4
+    return statistics.fmean(xs[k:len(xs) - k] or xs)
 
 
 def main() -> None:
@@ -175,50 +181,51 @@ def main() -> None:
             page.goto(url + "lab/index.html")
             info["browser"] = browser.version
             kernels = {}
-            for name, traced in (("traced", True), ("never", False)):
+            for name, traced in (("traced", True), ("fresh", False)):
                 k = kernels[name] = BrowserKernel(page)
                 info[name] = k.json(SETUP.format(traced=traced, small=small, big=big, small_shape=SMALL_SHAPE,
                                                  big_shape=BIG_SHAPE))
-            assert not info["never"]["tracer_loaded"], "the 'never' kernel has the tracer loaded"
+            assert not info["fresh"]["tracer_loaded"], "the 'fresh' kernel has the tracer loaded"
             for name, needs in WORKLOADS:
                 if args.only and args.only not in name:
                     continue
-                if needs and not (info["traced"]["have"][needs] is True and info["never"]["have"][needs] is True):
+                if needs and not (info["traced"]["have"][needs] is True and info["fresh"]["have"][needs] is True):
                     print(f"# {name}: skipped ({needs}: {info['traced']['have'][needs]})", file=sys.stderr)
                     continue
                 n = args.rounds_single if name.endswith("x1") else args.rounds
                 for k in kernels.values():  # warm up
                     k.run(f"round_({name!r}, False)")
-                samples = {"off": [], "on": [], "never": []}
-                on_off, off_never = [], []
+                samples = {"off": [], "on": [], "never": [], "fresh": []}
+                ratios = {"on_off": [], "off_never": [], "off_fresh": []}
                 for i in range(n):
                     r = kernels["traced"].json(f"print(json.dumps(round_({name!r}, {i % 2 == 1})))")
-                    r.update(kernels["never"].json(f"print(json.dumps(round_({name!r}, {i % 2 == 1})))"))
+                    r.update(kernels["fresh"].json(f"print(json.dumps(round_({name!r}, {i % 2 == 1})))"))
                     for key in samples:
                         samples[key] += r[key]
-                    off, on, never = (statistics.fmean(r[key]) for key in ("off", "on", "never"))
-                    on_off.append(on / off if off else float("nan"))
-                    off_never.append(off / never if never else float("nan"))
-                med = {key: statistics.median(v) * 1e3 for key, v in samples.items()}
-                low = {key: low_decile(v) for key, v in samples.items()}
-                results[name] = {**{f"{key}_ms": med[key] for key in med}, "rounds": n,
-                                 "on_off": statistics.median(on_off), "off_never": statistics.median(off_never),
-                                 "on_off_p10": low["on"] / low["off"], "off_never_p10": low["off"] / low["never"],
-                                 "us_added_per_call": (med["on"] - med["off"]) if name.endswith("x1000") else None,
+                    m = {key: statistics.fmean(r[key]) for key in samples}
+                    for key in ratios:
+                        a, b = key.split("_")
+                        ratios[key].append(m[a] / m[b] if m[b] else float("nan"))
+                mean = {key: iqm(v) * 1e3 for key, v in samples.items()}
+                results[name] = {**{f"{key}_ms": mean[key] for key in mean}, "rounds": n,
+                                 **{key: statistics.median(v) for key, v in ratios.items()},
+                                 **{f"{key}_iqm": mean[key.split("_")[0]] / mean[key.split("_")[1]] for key in ratios},
+                                 "us_added_per_call": (mean["on"] - mean["off"]) if name.endswith("x1000") else None,
                                  "samples_ms": {key: [x * 1e3 for x in v] for key, v in samples.items()}}
             browser.close()
     finally:
         server.shutdown()
         if tmp:
             tmp.cleanup()
-    print(f"# copies tracer overhead ({platform.machine()}, Chromium {info.get('browser')}; medians; "
-          f"ratios: median over rounds of each round's ratio)")
-    print(f"{'workload':<26} {'never ms':>9} {'off ms':>9} {'on ms':>9} {'on/off':>7} {'off/never':>9} "
-          f"{'on/off p10':>10} {'off/never p10':>13} {'+us/call':>8} {'rounds':>6}")
+    print(f"# copies tracer overhead ({platform.machine()}, Chromium {info.get('browser')}; ms: interquartile "
+          f"means; ratios: median over rounds of each round's ratio, and ratio of the interquartile means)")
+    print(f"{'workload':<26} {'never ms':>9} {'off ms':>9} {'on ms':>9} {'on/off':>7} {'(iqm)':>6} "
+          f"{'off/never':>9} {'(iqm)':>6} {'+us/call':>8} {'off/fresh':>9} {'rounds':>6}")
     for name, r in results.items():
         added = f"{r['us_added_per_call']:8.2f}" if r["us_added_per_call"] is not None else f"{'':8}"
         print(f"{name:<26} {r['never_ms']:9.3f} {r['off_ms']:9.3f} {r['on_ms']:9.3f} {r['on_off']:7.3f} "
-              f"{r['off_never']:9.3f} {r['on_off_p10']:10.3f} {r['off_never_p10']:13.3f} {added} {r['rounds']:6d}")
+              f"{r['on_off_iqm']:6.3f} {r['off_never']:9.3f} {r['off_never_iqm']:6.3f} {added} "
+              f"{r['off_fresh']:9.3f} {r['rounds']:6d}")
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "tracer_overhead.json").write_text(json.dumps({"info": info, "results": results}, indent=1),
                                                   encoding="utf-8")

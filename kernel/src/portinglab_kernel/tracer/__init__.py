@@ -162,6 +162,8 @@ _bytes_of, _seconds_of, _api_of, _code_of, _lasti_of = (
 def _hints(ffi: list, line, proxies_alive: int) -> list[dict]:
     """Hints from the raw rows of a cell's conversions (`line(code, lasti)`: cached line look-up)."""
     hints = []
+    if not ffi:
+        return hints if not proxies_alive else [_proxies_hint(proxies_alive)]
     for r in ffi:
         if r[2] == "to_js" and r[9] and r[1] >= LARGE_TO_JS:
             hints.append({"code": "to_js-large-buffer", "line": line(r[7], r[8]), "doc": DOC + "#zero-copy",
@@ -181,10 +183,14 @@ def _hints(ffi: list, line, proxies_alive: int) -> list[dict]:
                           "message": f"{api} ran {n} times on line {ln}: convert once outside the loop, or "
                                      "assign_to() into one preallocated buffer."})
     if proxies_alive:
-        hints.append({"code": "proxies-alive", "line": None, "doc": DOC + "#proxies",
-                      "message": f"{proxies_alive} PyProxy object(s) created in this cell are still alive: "
-                                 "call .destroy() when JS no longer needs them (or use create_once_callable)."})
+        hints.append(_proxies_hint(proxies_alive))
     return hints
+
+
+def _proxies_hint(alive: int) -> dict:
+    return {"code": "proxies-alive", "line": None, "doc": DOC + "#proxies",
+            "message": f"{alive} PyProxy object(s) created in this cell are still alive: "
+                       "call .destroy() when JS no longer needs them (or use create_once_callable)."}
 
 
 def _report(cell: _Cell) -> dict:

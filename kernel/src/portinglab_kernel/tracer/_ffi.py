@@ -267,8 +267,11 @@ def warm_types() -> None:
 
 def patch_types() -> int:
     """Patch the conversion methods of JsProxy subtypes not patched yet; returns how many."""
+    subtypes = jsproxy_base().__subclasses__()
+    if len(subtypes) == len(_patched_types):  # none new (Pyodide keeps every subtype it made)
+        return 0
     n = 0
-    for T in jsproxy_base().__subclasses__():
+    for T in subtypes:
         if T in _patched_types:
             continue
         _patched_types.add(T)
