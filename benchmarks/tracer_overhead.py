@@ -5,14 +5,18 @@ Each sample is one cell as the kernel runs it: the tracer's pre-cell hook, the w
 post-cell hook that builds the cell's report (the comm send is not included: no front end
 listens here). Sides, all in one kernel (`tracer.start()` once): *on*; *off* (switched off: the
 hooks still run, and return at once); *never* (off, and the hooks not run: a kernel that never
-started the tracer, with the same heap and JIT state). One round = off, on, never, never, on, off
-(reversed every other round), after a `gc.collect()`. A second kernel in the same page that never
+started the tracer, with the same heap and JIT state). One round = the three in one order, then in the
+reverse order (off, on, never, never, on, off; the order rotates through all six from round to
+round, so each side is as often in each place), after a `gc.collect()`. A second kernel in the same page that never
 imported the tracer (*fresh*) runs two samples after each round: off/fresh compares two workers,
 whose own differences (heap layout, JIT) are often larger than anything measured here.
 Printed per workload: the interquartile mean milliseconds of each side, the median over rounds of
 each round's ratio (samples taken back to back, so the machine's load hits both alike), the
-ratio of the sides' interquartile means (all rounds; finer than the page's 0.1 ms clock), and
-for the 1,000-call loops the microseconds the tracer adds per call (on - off).
+ratio of the sides' interquartile means (all rounds; finer than the page's 0.1 ms clock), the
+ratio of their minima (the samples the machine's other work disturbed least: the steadiest figure
+for the 1,000-call loops on a loaded machine; useless for one ~2 ms call, whose minimum is a 0.1 ms
+clock step), and for the 1,000-call loops the microseconds the tracer adds per call (on - off,
+interquartile means).
 
 Workloads (those of a bridge that does not load are left out):
   - 1,000 x cv2.resize of a 32x32x3 uint8 image to 16x16          2 bridged copies per call
@@ -70,7 +74,7 @@ SMALL_SHAPE, BIG_SHAPE = (1, 3, 8, 8), (1, 3, 1080, 1920)
 
 # the same workloads in both kernels; `traced` says whether this kernel has the tracer
 SETUP = """
-import base64, gc, json, sys, time, numpy as np, js
+import base64, gc, itertools, json, sys, time, numpy as np, js
 from pyodide.ffi import to_js
 TRACED = {traced!r}
 if TRACED:
@@ -129,12 +133,14 @@ def sample(name, mode):
     t = time.perf_counter() - t0
     tracer.set_enabled(True)
     return t
-def round_(name, flip):
+ORDERS = list(itertools.permutations(("off", "on", "never")))
+def round_(name, i):
     gc.collect()
     if not TRACED:
         return {{"fresh": [sample(name, "fresh") for _ in range(2)]}}
     r = {{"off": [], "on": [], "never": []}}
-    for mode in (("on", "off", "never", "never", "off", "on") if flip else ("off", "on", "never", "never", "on", "off")):
+    order = ORDERS[i % len(ORDERS)]  # each side in each place as often, the pair mirrored
+    for mode in order + order[::-1]:
         r[mode].append(sample(name, mode))
     return r
 print(json.dumps({{"have": HAVE, "tracer_loaded": 'portinglab_kernel.tracer' in sys.modules}}))
@@ -156,8 +162,8 @@ def iqm(xs: list[float]) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--site", type=Path, help="a built site (default: build one)")
-    ap.add_argument("--rounds", type=int, default=25, help="rounds per 1,000-call workload")
-    ap.add_argument("--rounds-single", type=int, default=61, help="rounds per one-call workload")
+    ap.add_argument("--rounds", type=int, default=24, help="rounds per 1,000-call workload")
+    ap.add_argument("--rounds-single", type=int, default=60, help="rounds per one-call workload")
     ap.add_argument("--only", help="run only the workloads whose name contains this")
     args = ap.parse_args()
     tmp = None
@@ -194,12 +200,12 @@ def main() -> None:
                     continue
                 n = args.rounds_single if name.endswith("x1") else args.rounds
                 for k in kernels.values():  # warm up
-                    k.run(f"round_({name!r}, False)")
+                    k.run(f"round_({name!r}, 0)")
                 samples = {"off": [], "on": [], "never": [], "fresh": []}
                 ratios = {"on_off": [], "off_never": [], "off_fresh": []}
                 for i in range(n):
-                    r = kernels["traced"].json(f"print(json.dumps(round_({name!r}, {i % 2 == 1})))")
-                    r.update(kernels["fresh"].json(f"print(json.dumps(round_({name!r}, {i % 2 == 1})))"))
+                    r = kernels["traced"].json(f"print(json.dumps(round_({name!r}, {i})))")
+                    r.update(kernels["fresh"].json(f"print(json.dumps(round_({name!r}, {i})))"))
                     for key in samples:
                         samples[key] += r[key]
                     m = {key: statistics.fmean(r[key]) for key in samples}
@@ -210,6 +216,8 @@ def main() -> None:
                 results[name] = {**{f"{key}_ms": mean[key] for key in mean}, "rounds": n,
                                  **{key: statistics.median(v) for key, v in ratios.items()},
                                  **{f"{key}_iqm": mean[key.split("_")[0]] / mean[key.split("_")[1]] for key in ratios},
+                                 **{f"{key}_min": min(samples[key.split("_")[0]]) / min(samples[key.split("_")[1]])
+                                    for key in ratios},
                                  "us_added_per_call": (mean["on"] - mean["off"]) if name.endswith("x1000") else None,
                                  "samples_ms": {key: [x * 1e3 for x in v] for key, v in samples.items()}}
             browser.close()
@@ -219,13 +227,13 @@ def main() -> None:
             tmp.cleanup()
     print(f"# copies tracer overhead ({platform.machine()}, Chromium {info.get('browser')}; ms: interquartile "
           f"means; ratios: median over rounds of each round's ratio, and ratio of the interquartile means)")
-    print(f"{'workload':<26} {'never ms':>9} {'off ms':>9} {'on ms':>9} {'on/off':>7} {'(iqm)':>6} "
-          f"{'off/never':>9} {'(iqm)':>6} {'+us/call':>8} {'off/fresh':>9} {'rounds':>6}")
+    print(f"{'workload':<26} {'never ms':>9} {'off ms':>9} {'on ms':>9} {'on/off':>7} {'(iqm)':>6} {'(min)':>6} "
+          f"{'off/never':>9} {'(iqm)':>6} {'(min)':>6} {'+us/call':>8} {'off/fresh':>9} {'rounds':>6}")
     for name, r in results.items():
         added = f"{r['us_added_per_call']:8.2f}" if r["us_added_per_call"] is not None else f"{'':8}"
         print(f"{name:<26} {r['never_ms']:9.3f} {r['off_ms']:9.3f} {r['on_ms']:9.3f} {r['on_off']:7.3f} "
-              f"{r['on_off_iqm']:6.3f} {r['off_never']:9.3f} {r['off_never_iqm']:6.3f} {added} "
-              f"{r['off_fresh']:9.3f} {r['rounds']:6d}")
+              f"{r['on_off_iqm']:6.3f} {r['on_off_min']:6.3f} {r['off_never']:9.3f} {r['off_never_iqm']:6.3f} "
+              f"{r['off_never_min']:6.3f} {added} {r['off_fresh']:9.3f} {r['rounds']:6d}")
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "tracer_overhead.json").write_text(json.dumps({"info": info, "results": results}, indent=1),
                                                   encoding="utf-8")
