@@ -3,17 +3,18 @@
 An input array is read from a view of the Pyodide heap at its data pointer and
 copied once into a new Mat's data on the opencv.js heap (no `to_js` intermediate);
 a result is copied once from the Mat's data into a fresh numpy array. Each copy is
-reported with `record_copy` at the source.
+reported with `copies.record` at the source (a clock is read only while someone
+listens).
 """
 
 from __future__ import annotations
 
-import time
+from time import perf_counter
 
 import numpy as np
 
 from .. import copies as _copies
-from ..copies import record_copy
+from ..copies import record, record_two
 from .errors import bad_argument, error, from_tagged
 from .loader import load
 
@@ -78,10 +79,9 @@ def mat_in(H, arr: np.ndarray | None, api: str, owned: bool = False):
     if arr is None or arr.size == 0:
         return H.empty()
     rows, cols, typ = geometry(arr)
-    t = time.perf_counter()
+    t = _copies._sinks and perf_counter()  # [] when nobody listens: no clock read
     m = H.matIn(pointer(arr), arr.nbytes, rows, cols, typ, owned)
-    _copies._sinks and record_copy("py->opencv", arr.nbytes, api, dtype=arr.dtype, shape=arr.shape,
-                seconds=time.perf_counter() - t)
+    t and record("py->opencv", arr.nbytes, api, arr.dtype, arr.shape, t)
     return m
 
 
@@ -106,18 +106,17 @@ def mat_out(H, m, api: str, dst: np.ndarray | None = None):
         out = dst  # opencv-python writes into a matching dst and returns it
     else:
         out = np.empty(shape, dtype)
-    t = time.perf_counter()
+    t = _copies._sinks and perf_counter()
     H.matOut(m, pointer(out), nbytes)
-    _copies._sinks and record_copy("opencv->py", nbytes, api, dtype=dtype, shape=shape, seconds=time.perf_counter() - t)
+    t and record("opencv->py", nbytes, api, dtype, shape, t)
     return out
 
 
 def mat_back_into(H, m, arr: np.ndarray, api: str) -> None:
     """Copy a Mat (drawn on) back into the numpy array it came from: in-place drawing."""
-    t = time.perf_counter()
+    t = _copies._sinks and perf_counter()
     H.matOut(m, pointer(arr), arr.nbytes)
-    _copies._sinks and record_copy("opencv->py", arr.nbytes, api, dtype=arr.dtype, shape=arr.shape,
-                seconds=time.perf_counter() - t)
+    t and record("opencv->py", arr.nbytes, api, arr.dtype, arr.shape, t)
 
 
 def vector_in(H, arrays, name: str, func: str):
@@ -143,10 +142,9 @@ def vector_in(H, arrays, name: str, func: str):
     dtype = pts[0].dtype if pts else np.dtype(np.int32)
     packed = np.ascontiguousarray(np.concatenate(pts).astype(dtype, copy=False) if pts else np.zeros((0, 2), dtype))
     counts = np.array([len(p) for p in pts], np.int32)
-    t = time.perf_counter()
+    t = _copies._sinks and perf_counter()
     v = H.vectorIn(pointer(packed), pointer(counts), len(pts), mat_type(DEPTH_OF[dtype], 2), 2 * dtype.itemsize)
-    _copies._sinks and record_copy("py->opencv", packed.nbytes, func, dtype=dtype, shape=packed.shape,
-                seconds=time.perf_counter() - t)
+    t and record("py->opencv", packed.nbytes, func, dtype, packed.shape, t)
     return v
 
 
@@ -158,9 +156,9 @@ def vector_out(H, v, api: str) -> tuple:
     items = [meta[i:i + 4] for i in range(0, len(meta), 4)]
     total = sum(it[3] for it in items)
     buf = np.empty(total, np.uint8)
-    t = time.perf_counter()
+    t = _copies._sinks and perf_counter()
     H.vectorOut(v, pointer(buf))
-    _copies._sinks and record_copy("opencv->py", total, api, dtype=None, shape=(total,), seconds=time.perf_counter() - t)
+    t and record("opencv->py", total, api, None, (total,), t)
     out, off = [], 0
     for rows, cols, typ, nb in items:
         shape, dtype = array_shape(rows, cols, typ)
@@ -205,17 +203,16 @@ def unary(H, name: str, src, dst, *args, src_name: str = "src"):
     else:
         rows, cols, typ = geometry(arr)
         ptr, nbytes = pointer(arr), arr.nbytes
-    t = time.perf_counter()
+    t = _copies._sinks and perf_counter()
     r = H.unary(name, ptr, nbytes, rows, cols, typ, *args)
+    t1 = t and perf_counter()  # the input copy's end (it ran inside H.unary, with the operation)
     if r.startswith("@@"):
         raise from_tagged(r, name)
     try:
-        if nbytes:
-            _copies._sinks and record_copy("py->opencv", nbytes, name, dtype=arr.dtype, shape=arr.shape,
-                        seconds=time.perf_counter() - t)
         orows, ocols, otyp, onbytes, ret = r.split(",")
         onbytes = int(onbytes)
         if not onbytes:
+            t and nbytes and record("py->opencv", nbytes, name, arr.dtype, arr.shape, t)
             H.finish(0, 0)
             return ret, None
         shape, dtype = array_shape(int(orows), int(ocols), int(otyp))
@@ -224,9 +221,13 @@ def unary(H, name: str, src, dst, *args, src_name: str = "src"):
             out = dst
         else:
             out = np.empty(shape, dtype)
-        t = time.perf_counter()
         H.finish(pointer(out), onbytes)
-        _copies._sinks and record_copy("opencv->py", onbytes, name, dtype=dtype, shape=shape, seconds=time.perf_counter() - t)
+        if t:  # the output copy is timed from the input copy's end: one clock read fewer
+            if nbytes:
+                record_two(name, "py->opencv", nbytes, arr.dtype, arr.shape, t, t1, "opencv->py", onbytes, dtype,
+                           shape)
+            else:
+                record("opencv->py", onbytes, name, dtype, shape, t1)
         return ret, out
     except BaseException:
         H.release()
@@ -247,18 +248,17 @@ def contours(H, image, mode: int, method: int, ox: int, oy: int):
         raise from_tagged(r, name)
     try:
         if nbytes:
-            _copies._sinks and record_copy("py->opencv", nbytes, name, dtype=arr.dtype, shape=arr.shape)
+            _copies._sinks and record("py->opencv", nbytes, name, arr.dtype, arr.shape, 0)
         n, total, hrows, hcols = (int(x) for x in r.split(","))
         points = np.empty((total, 1, 2), np.int32)
         counts = np.empty(max(n, 1), np.int32)
         hier = np.empty((hrows, hcols, 4), np.int32) if hrows else None
-        t = time.perf_counter()
+        t = _copies._sinks and perf_counter()
         H.finishContours(pointer(points), pointer(counts), pointer(hier) if hier is not None else 0,
                          hier.nbytes if hier is not None else 0)
-        dt = time.perf_counter() - t
-        _copies._sinks and record_copy("opencv->py", points.nbytes, name, dtype="int32", shape=points.shape, seconds=dt)
+        t and record("opencv->py", points.nbytes, name, "int32", points.shape, t, bool(nbytes))
         if hier is not None:
-            _copies._sinks and record_copy("opencv->py", hier.nbytes, name, dtype="int32", shape=hier.shape)
+            _copies._sinks and record("opencv->py", hier.nbytes, name, "int32", hier.shape, 0, True)
         ends = np.cumsum(counts[:n]).tolist()
         starts = [0] + ends[:-1]
         return tuple(points[a:b] for a, b in zip(starts, ends)), hier

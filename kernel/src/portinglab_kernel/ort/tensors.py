@@ -10,11 +10,12 @@ into the numpy array it returns (``js->py``). Two copies, neither avoidable.
 
 from __future__ import annotations
 
-import time
+from time import perf_counter
 
 import numpy as np
 
-from ..copies import record_copy
+from .. import copies as _copies
+from ..copies import record
 
 #: onnxruntime-web tensor type -> (numpy dtype, onnx type string, PyBuffer view type)
 ORT_TYPES = {
@@ -72,12 +73,13 @@ def to_ort(ort, name: str, arr: np.ndarray, type_: str, held: Borrowed, api: str
 
     dims = to_js([int(d) for d in arr.shape])
     if type_ == "string":
-        started = time.perf_counter()
+        started = _copies._sinks and perf_counter()
         flat = [str(s) if not isinstance(s, bytes) else s.decode() for s in arr.reshape(-1).tolist()]
         data = to_js(flat)
-        nbytes = sum(len(s.encode()) for s in flat)
-        record_copy("py->js", nbytes, api, dtype="str", shape=arr.shape, seconds=time.perf_counter() - started)
-        record_copy("js->ort", nbytes, api, dtype="str", shape=arr.shape)
+        if started:
+            nbytes = sum(len(s.encode()) for s in flat)
+            record("py->js", nbytes, api, "str", arr.shape, started)
+            record("js->ort", nbytes, api, "str", arr.shape, 0)
     else:
         view = ORT_TYPES[type_][2]
         if arr.size == 0:
@@ -91,7 +93,7 @@ def to_ort(ort, name: str, arr: np.ndarray, type_: str, held: Borrowed, api: str
             held.buffers.append(buf)
             data = buf.data
         # onnxruntime-web copies the view into its own heap inside run()
-        record_copy("py->ort", arr.nbytes, api, dtype=str(arr.dtype), shape=arr.shape)
+        _copies._sinks and record("py->ort", arr.nbytes, api, arr.dtype, arr.shape, 0)
     tensor = ort.Tensor.new(type_, data, dims)
     held.tensors.append(tensor)
     return tensor
@@ -119,20 +121,21 @@ def from_ort(tensor, api: str) -> np.ndarray:
     # a bytes view made in JS: Pyodide 0.27 cannot even proxy a Float16Array
     data = _bytes_view()(tensor)
     if type_ == "string":
-        started = time.perf_counter()
+        started = _copies._sinks and perf_counter()
         out = np.array(list(data.to_py()), dtype=object).reshape(dims)
-        nbytes = sum(len(s.encode()) for s in out.reshape(-1))
-        record_copy("ort->js", nbytes, api, dtype="str", shape=dims)
-        record_copy("js->py", nbytes, api, dtype="str", shape=dims, seconds=time.perf_counter() - started)
+        if started:
+            nbytes = sum(len(s.encode()) for s in out.reshape(-1))
+            record("ort->js", nbytes, api, "str", dims, 0)
+            record("js->py", nbytes, api, "str", dims, started)
         return out
     if type_ not in ORT_TYPES:
         raise TypeError(f"onnxruntime-web returned a tensor of type {type_}, which has no numpy equivalent here")
     dtype = np.dtype(ORT_TYPES[type_][0])
     out = np.empty(dims, dtype)
     # onnxruntime-web made `data` by copying out of its heap
-    record_copy("ort->js", out.nbytes, api, dtype=str(dtype), shape=dims)
+    _copies._sinks and record("ort->js", out.nbytes, api, dtype, dims, 0)
     if out.nbytes:
-        started = time.perf_counter()
+        started = _copies._sinks and perf_counter()
         data.assign_to(out.reshape(-1).view(np.uint8))
-        record_copy("js->py", out.nbytes, api, dtype=str(dtype), shape=dims, seconds=time.perf_counter() - started)
+        started and record("js->py", out.nbytes, api, dtype, dims, started)
     return out

@@ -18,6 +18,7 @@ import sys
 import time
 from time import perf_counter
 from collections import Counter, deque
+from operator import itemgetter
 from importlib import resources
 
 from .. import copies as _copies
@@ -43,41 +44,52 @@ def schema() -> dict:
 
 
 CELL_FILE = "<ipython-input-"
+#: the module name of code run in the notebook's namespace (cells, and functions they define)
+NOTEBOOK_MODULE = "__main__"
 _getframe = sys._getframe
+_modname = _ffi.modname
+
+
+def _slow_cell_frame(f):
+    """The innermost frame, from `f` outwards, whose file is a cell's (None: none is)."""
+    while f is not None and not f.f_code.co_filename.startswith(CELL_FILE):
+        f = f.f_back
+    return f
 
 
 class _CellSink:
     """The collector of one cell (see `portinglab_kernel.copies`): one tuple per copy,
-    ``(direction, bytes, api, dtype, shape, seconds, at, code, lasti, exact, source)``, where
-    ``code``/``lasti`` are the running cell's code object and instruction offset at the time of
-    the copy (the innermost frame whose file is a cell's; None/-1 when the call came from
-    elsewhere). The line, the dtype's name and the dicts are made only when the report is built."""
+    ``(direction, bytes, api, dtype, shape, seconds, end, code, lasti, exact, source)``, as the
+    reporter gave them (``dtype`` may be a numpy dtype, ``bytes`` any integer, ``end`` a
+    `perf_counter` time), with ``code``/``lasti`` the code object and instruction offset of the
+    innermost cell frame at the time of the copy (None/-1 when the call came from elsewhere).
+    Nothing else happens per copy: lines, names, dicts, totals and hints are made once, by
+    `_report`, when the cell ends."""
 
-    __slots__ = ("rows", "offset")
+    __slots__ = ("rows", "offset", "last", "ffi")
 
     def __init__(self):
         self.rows: list = []
         self.offset = time.time() - perf_counter()  # perf_counter -> wall clock
+        self.last = (None, -1)  # the place of the last copy
+        self.ffi = False  # set by the conversions' wrappers: the hints look at those rows only
 
-    def add(self, direction, nbytes, api, dtype, shape, seconds):  # a bridge, via record_copy
-        f = _getframe(2)
-        while f is not None and not f.f_code.co_filename.startswith(CELL_FILE):
-            f = f.f_back
-        if f is None:
-            self.rows.append((direction, nbytes, api, dtype, shape, seconds, time.time(), None, -1, True, "bridge"))
-        else:
-            self.rows.append((direction, nbytes, api, dtype, shape, seconds, time.time(), f.f_code, f.f_lasti,
-                              True, "bridge"))
-
-    def add_ffi(self, direction, nbytes, api, dtype, shape, t0, seconds, exact, f):  # a conversion
-        while f is not None and not f.f_code.co_filename.startswith(CELL_FILE):
-            f = f.f_back
-        if f is None:
-            self.rows.append((direction, nbytes, api, dtype, shape, seconds, self.offset + t0 + seconds, None, -1,
-                              exact, "ffi"))
-        else:
-            self.rows.append((direction, nbytes, api, dtype, shape, seconds, self.offset + t0 + seconds, f.f_code,
-                              f.f_lasti, exact, "ffi"))
+    def add(self, direction, nbytes, api, dtype, shape, seconds, end, exact, source, depth):
+        if depth < 0:  # the same call as the last copy
+            code, lasti = self.last
+            self.rows.append((direction, nbytes, api, dtype, shape, seconds, end, code, lasti, exact, source))
+            return
+        # find the notebook's frame by module name, in C (walking f_back would make a frame
+        # object per frame); then make only that frame's object
+        m = _modname(depth)  # depth: seen from here (0 = add)
+        while m is not None and m != NOTEBOOK_MODULE:
+            depth += 1
+            m = _modname(depth)
+        f = _getframe(depth) if m is not None else None
+        if f is not None and not f.f_code.co_filename.startswith(CELL_FILE):  # __main__, not a cell (%run)
+            f = _slow_cell_frame(f)
+        self.last = place = (f.f_code, f.f_lasti) if f is not None else (None, -1)
+        self.rows.append((direction, nbytes, api, dtype, shape, seconds, end, place[0], place[1], exact, source))
 
 
 def _line_of(code, lasti: int) -> int | None:
@@ -91,16 +103,21 @@ def _line_of(code, lasti: int) -> int | None:
 
 
 class _Cell:
+    __slots__ = ("count", "msg_id", "sink", "started", "pyproxies")
+
     def __init__(self, count, msg_id):
         self.count, self.msg_id = count, msg_id
         self.sink = _CellSink()
         self.started = time.time()
-        try:
+        self.pyproxies = None  # the JS Array of the PyProxies made in the cell, on first need
+
+    def proxies(self):
+        """The cell's JS Array of PyProxies (made on first use: a cell that makes none costs no JS call)."""
+        if self.pyproxies is None:
             import js
 
             self.pyproxies = js.Array.new()
-        except Exception:  # outside the browser
-            self.pyproxies = None
+        return self.pyproxies
 
 
 _current: list = []
@@ -121,7 +138,7 @@ def _pre_run_cell(info=None):
     cell = _Cell(getattr(shell, "execution_count", None), msg_id if isinstance(msg_id, str) else None)
     _current.append(cell)
     _copies._sinks.append(cell.sink)
-    _ffi.State.pyproxies = cell.pyproxies
+    _ffi.State.cell = cell
 
 
 _count_alive = None  # the JS function, compiled once
@@ -138,30 +155,75 @@ def _alive(pyproxies) -> int:
     return int(_count_alive(pyproxies))
 
 
-def _hints(rows: list, lines: dict, proxies_alive: int) -> list[dict]:
-    """Hints from the raw rows of a cell (`lines`: (id(code), lasti) -> line)."""
+_bytes_of, _seconds_of, _api_of, _code_of, _lasti_of = (
+    itemgetter(1), itemgetter(5), itemgetter(2), itemgetter(7), itemgetter(8))
+
+
+def _hints(ffi: list, line, proxies_alive: int) -> list[dict]:
+    """Hints from the raw rows of a cell's conversions (`line(code, lasti)`: cached line look-up)."""
     hints = []
-    for r in rows:
-        if r[2] == "to_js" and r[9] and r[1] >= LARGE_TO_JS and r[10] == "ffi":
-            line = lines[(id(r[7]), r[8])]
-            hints.append({"code": "to_js-large-buffer", "line": line, "doc": DOC + "#zero-copy",
+    if not ffi:
+        return hints if not proxies_alive else [_proxies_hint(proxies_alive)]
+    for r in ffi:
+        if r[2] == "to_js" and r[9] and r[1] >= LARGE_TO_JS:
+            hints.append({"code": "to_js-large-buffer", "line": line(r[7], r[8]), "doc": DOC + "#zero-copy",
                           "message": "to_js copies the whole buffer into a new typed array. For a read-only view "
                                      "with no copy, pass create_proxy(array) to JS and call getBuffer() there "
                                      "(release() it after), or keep the data on one side."})
             break
-    repeats = Counter()
-    for (api, key), n in Counter((r[2], (id(r[7]), r[8])) for r in rows if r[10] == "ffi" and r[7] is not None).items():
-        repeats[(api, lines[key])] += n
-    for (api, line), n in repeats.items():
-        if n >= LOOP_REPEATS and line is not None:
-            hints.append({"code": "conversion-in-loop", "line": line, "doc": DOC + "#loops",
-                          "message": f"{api} ran {n} times on line {line}: convert once outside the loop, or "
+    codes = dict(zip(map(id, map(_code_of, ffi)), map(_code_of, ffi)))
+    repeats = Counter()  # counted in C: a loop of conversions can be long
+    for (api, key, lasti), n in Counter(zip(map(_api_of, ffi), map(id, map(_code_of, ffi)),
+                                            map(_lasti_of, ffi))).items():
+        if codes[key] is not None:
+            repeats[(api, line(codes[key], lasti))] += n
+    for (api, ln), n in repeats.items():
+        if n >= LOOP_REPEATS and ln is not None:
+            hints.append({"code": "conversion-in-loop", "line": ln, "doc": DOC + "#loops",
+                          "message": f"{api} ran {n} times on line {ln}: convert once outside the loop, or "
                                      "assign_to() into one preallocated buffer."})
     if proxies_alive:
-        hints.append({"code": "proxies-alive", "line": None, "doc": DOC + "#proxies",
-                      "message": f"{proxies_alive} PyProxy object(s) created in this cell are still alive: "
-                                 "call .destroy() when JS no longer needs them (or use create_once_callable)."})
+        hints.append(_proxies_hint(proxies_alive))
     return hints
+
+
+def _proxies_hint(alive: int) -> dict:
+    return {"code": "proxies-alive", "line": None, "doc": DOC + "#proxies",
+            "message": f"{alive} PyProxy object(s) created in this cell are still alive: "
+                       "call .destroy() when JS no longer needs them (or use create_once_callable)."}
+
+
+def _report(cell: _Cell) -> dict:
+    """The cell's message (schema `report.schema.json`) from its raw rows: everything the
+    recording left for later (lines, dtype names, ints, lists, wall-clock times, totals, hints)."""
+    raw = cell.sink.rows
+    offset = cell.sink.offset
+    lines: dict = {}  # (id(code), lasti) -> line, resolved once each
+
+    def line(code, lasti):
+        key = (id(code), lasti)
+        ln = lines.get(key, lines)
+        if ln is lines:
+            ln = lines[key] = _line_of(code, lasti)
+        return ln
+
+    rows = [{"direction": r[0], "bytes": int(r[1]), "api": r[2], "dtype": dtype_name(r[3]),
+             "shape": list(r[4]) if r[4] is not None else None, "seconds": r[5],
+             "at": offset + r[6], "line": line(r[7], r[8]), "exact": r[9], "source": r[10]}
+            for r in raw[:MAX_ROWS]]
+    created = int(cell.pyproxies.length) if cell.pyproxies is not None else 0
+    alive = _alive(cell.pyproxies)
+    ffi = [r for r in raw if r[10] == "ffi"] if cell.sink.ffi else []  # the hints' subject
+    return {
+        "schema": SCHEMA_ID, "version": SCHEMA_VERSION, "type": "cell",
+        "execution_count": cell.count, "msg_id": cell.msg_id,
+        "started": cell.started, "enabled": True,
+        "copies": rows, "omitted": max(0, len(raw) - MAX_ROWS),
+        "totals": {"count": len(raw), "bytes": int(sum(map(_bytes_of, raw))),
+                   "seconds": float(sum(map(_seconds_of, raw)))},
+        "proxies": {"created": created, "alive": alive},
+        "hints": _hints(ffi, line, alive),
+    }
 
 
 def _post_run_cell():
@@ -172,30 +234,10 @@ def _post_run_cell():
         _copies._sinks.remove(cell.sink)
     except ValueError:
         pass
-    _ffi.State.pyproxies = None
+    _ffi.State.cell = None
     if not _state["enabled"]:
         return
-    raw = cell.sink.rows
-    lines: dict = {}  # (id(code), lasti) -> line, resolved once each
-    for r in raw:
-        key = (id(r[7]), r[8])
-        if key not in lines:
-            lines[key] = _line_of(r[7], r[8])
-    rows = [{"direction": r[0], "bytes": r[1], "api": r[2], "dtype": dtype_name(r[3]),
-             "shape": list(r[4]) if r[4] is not None else None, "seconds": r[5], "at": r[6],
-             "line": lines[(id(r[7]), r[8])], "exact": r[9], "source": r[10]} for r in raw[:MAX_ROWS]]
-    created = int(cell.pyproxies.length) if cell.pyproxies is not None else 0
-    alive = _alive(cell.pyproxies)
-    report = {
-        "schema": SCHEMA_ID, "version": SCHEMA_VERSION, "type": "cell",
-        "execution_count": cell.count, "msg_id": cell.msg_id,
-        "started": cell.started, "enabled": True,
-        "copies": rows, "omitted": max(0, len(raw) - MAX_ROWS),
-        "totals": {"count": len(raw), "bytes": sum(r[1] for r in raw), "seconds": sum(r[5] for r in raw)},
-        "proxies": {"created": created, "alive": alive},
-        "hints": _hints(raw, lines, alive),
-    }
-    _send(report)
+    _send(_report(cell))
 
 
 def _send(msg: dict) -> None:
@@ -231,7 +273,7 @@ def set_enabled(on: bool) -> None:
             cell = _current.pop()
             if cell.sink in _copies._sinks:
                 _copies._sinks.remove(cell.sink)
-        _ffi.State.pyproxies = None
+        _ffi.State.cell = None
     _state["enabled"] = on
     _send(_state_message())
 

@@ -17,7 +17,7 @@ import sys
 from time import perf_counter
 
 from .. import copies as _copies
-from ..copies import DIRECTIONS, Copy, dtype_name
+from ..copies import DIRECTIONS, as_copy
 
 #: modules that report their own copies (no double counting)
 BRIDGE_PREFIXES = ("cv2", "onnxruntime", "portinglab_kernel")
@@ -36,33 +36,44 @@ TYPED = {
 class State:
     """What the patches share with the tracer (set by the tracer)."""
 
-    pyproxies = None  # a JS Array collecting the PyProxies created during the current cell
+    #: the tracer's current cell: ``cell.proxies()`` is the JS Array collecting the PyProxies
+    #: made during it (made on first use)
+    cell = None
 
 
 _orig: dict = {}  # (owner, name) -> original
 _wrappers: dict = {}  # (owner, name) -> the wrapper made once for that original (no re-wrapping)
 _patched_types: set = set()
-_getframe = sys._getframe
 #: memoryview formats -> dtype names (what a typed array's to_py / to_memoryview gives)
 FORMATS = {"b": "int8", "B": "uint8", "h": "int16", "H": "uint16", "i": "int32", "I": "uint32",
            "l": "int32", "L": "uint32", "q": "int64", "Q": "uint64", "e": "float16", "f": "float32",
            "d": "float64"}
 
 
-def _from_bridge(depth: int = 2) -> bool:
-    name = sys._getframe(depth).f_globals.get("__name__", "")
-    return name.startswith(BRIDGE_PREFIXES)
+def _modname_of_globals(depth: int = 0) -> str | None:
+    """`sys._getframemodulename` before Python 3.12 (makes frame objects: slower)."""
+    try:
+        return sys._getframe(depth + 1).f_globals.get("__name__")
+    except ValueError:  # past the stack's end
+        return None
 
 
-def _emit(direction, nbytes, api, dtype, shape, t0, dt, exact, frame):
-    """Hand one copy made by a conversion to every collector. The copies tracer's cell sink gets
-    the raw fields and the caller's frame (`add_ffi`); plain lists (`collect_copies`) a `Copy`."""
+#: modname(depth): the module of the function `depth` frames up from the caller, found in C
+#: (Python >= 3.12: no frame object is made); None past the stack's end
+modname = getattr(sys, "_getframemodulename", None) or _modname_of_globals
+
+
+def _emit(direction, nbytes, api, dtype, shape, seconds, end, exact):
+    """Hand one copy made by a conversion to every collector: the copies tracer's cell sink gets
+    the raw fields (`add`: it finds the cell's line from the wrapper's caller, 3 frames up from
+    it) and is told it has conversions (`ffi`); plain lists (`collect_copies`) a `Copy`."""
     for sink in _copies._sinks:
         if sink.__class__ is list:
             if direction in DIRECTIONS:
-                sink.append(Copy(direction, nbytes, api, dtype_name(dtype), shape, dt))
+                sink.append(as_copy(direction, nbytes, api, dtype, shape, seconds))
         else:
-            sink.add_ffi(direction, nbytes, api, dtype, shape, t0, dt, exact, frame)
+            sink.ffi = True
+            sink.add(direction, nbytes, api, dtype, shape, seconds, end, exact, "ffi", 3)
 
 
 # ------------------------------------------------------------------ sizes, cached per type
@@ -149,21 +160,20 @@ def _js_info(proxy):
 
 def _wrap_to_js(orig):
     def to_js(obj, *args, **kwargs):
-        f = _getframe(1)
-        if not (_copies._sinks and _copies._enabled) or f.f_globals.get("__name__", "").startswith(BRIDGE_PREFIXES):
+        if not (_copies._sinks and _copies._enabled) or (modname(1) or "").startswith(BRIDGE_PREFIXES):
             return orig(obj, *args, **kwargs)
         cls = obj.__class__
         nbytes, dtype, shape, exact = (_INFO.get(cls) or _info_for(cls))(obj)
-        if not exact and State.pyproxies is not None and "pyproxies" not in kwargs and len(args) < 3:
-            kwargs["pyproxies"] = State.pyproxies  # count the PyProxies it creates (not for buffers)
+        if not exact and State.cell is not None and "pyproxies" not in kwargs and len(args) < 3:
+            kwargs["pyproxies"] = State.cell.proxies()  # count the PyProxies it creates (not for buffers)
         t0 = perf_counter()
         result = orig(obj, *args, **kwargs)
-        dt = perf_counter() - t0
+        end = perf_counter()
         if not exact:
             jsb, _, _, jexact = _js_info(result) if hasattr(result, "typeof") else (0, 0, 0, False)
             if jexact:
                 nbytes, exact = jsb, True
-        _emit("py->js", nbytes, "to_js", dtype, shape, t0, dt, exact, f)
+        _emit("py->js", nbytes, "to_js", dtype, shape, end - t0, end, exact)
         return result
 
     to_js.__wrapped__ = orig
@@ -174,8 +184,8 @@ def _wrap_to_js(orig):
 def _wrap_create_proxy(orig):
     def create_proxy(obj, *args, **kwargs):
         proxy = orig(obj, *args, **kwargs)
-        if State.pyproxies is not None and not _from_bridge():
-            State.pyproxies.push(proxy)
+        if State.cell is not None and not (modname(1) or "").startswith(BRIDGE_PREFIXES):
+            State.cell.proxies().push(proxy)
         return proxy
 
     create_proxy.__wrapped__ = orig
@@ -186,32 +196,35 @@ def _wrap_create_proxy(orig):
 def _wrap_method(name, orig, direction):
     if name in ("assign", "assign_to"):  # the size is the Python buffer's
         def method(self, buf, /):
-            f = _getframe(1)
-            if not (_copies._sinks and _copies._enabled) or f.f_globals.get("__name__", "").startswith(BRIDGE_PREFIXES):
+            if not (_copies._sinks and _copies._enabled) or (modname(1) or "").startswith(BRIDGE_PREFIXES):
                 return orig(self, buf)
             t0 = perf_counter()
             result = orig(self, buf)
-            dt = perf_counter() - t0
+            end = perf_counter()
             cls = buf.__class__
             nbytes, dtype, shape, exact = (_INFO.get(cls) or _info_for(cls))(buf)
-            _emit(direction, nbytes, name, dtype, shape, t0, dt, exact, f)
+            _emit(direction, nbytes, name, dtype, shape, end - t0, end, exact)
             return result
     else:  # to_py, to_bytes, to_memoryview, to_string: the size of what came back
         def method(self, *args, **kwargs):
-            f = _getframe(1)
-            if not (_copies._sinks and _copies._enabled) or f.f_globals.get("__name__", "").startswith(BRIDGE_PREFIXES):
+            if not (_copies._sinks and _copies._enabled) or (modname(1) or "").startswith(BRIDGE_PREFIXES):
                 return orig(self, *args, **kwargs)
-            t0 = perf_counter()
-            result = orig(self, *args, **kwargs)
-            dt = perf_counter() - t0
+            if args or kwargs:
+                t0 = perf_counter()
+                result = orig(self, *args, **kwargs)
+            else:  # the common call: no re-packing of arguments
+                t0 = perf_counter()
+                result = orig(self)
+            end = perf_counter()
             cls = result.__class__
             if cls is memoryview:  # a typed array, ArrayBuffer or DataView
-                nbytes, dtype, shape, exact = result.nbytes, FORMATS.get(result.format), result.shape, True
+                _emit(direction, result.nbytes, name, FORMATS.get(result.format), result.shape, end - t0, end, True)
             elif cls is bytes:
-                nbytes, dtype, shape, exact = len(result), "uint8", (len(result),), True
+                n = len(result)
+                _emit(direction, n, name, "uint8", (n,), end - t0, end, True)
             else:
                 nbytes, dtype, shape, exact = _js_info(self)
-            _emit(direction, nbytes, name, dtype, shape, t0, dt, exact, f)
+                _emit(direction, nbytes, name, dtype, shape, end - t0, end, exact)
             return result
 
     method.__name__ = name
@@ -227,10 +240,16 @@ def _wrapper(key, make, *args):
     return w
 
 
-def jsproxy_base():
-    import js
+_base: list = []
 
-    return type(js.Object.new()).__mro__[1]  # the static pyodide.ffi.JsProxy
+
+def jsproxy_base():
+    """The static pyodide.ffi.JsProxy type (found once: it costs a call into JS)."""
+    if not _base:
+        import js
+
+        _base.append(type(js.Object.new()).__mro__[1])
+    return _base[0]
 
 
 def warm_types() -> None:
@@ -248,8 +267,11 @@ def warm_types() -> None:
 
 def patch_types() -> int:
     """Patch the conversion methods of JsProxy subtypes not patched yet; returns how many."""
+    subtypes = jsproxy_base().__subclasses__()
+    if len(subtypes) == len(_patched_types):  # none new (Pyodide keeps every subtype it made)
+        return 0
     n = 0
-    for T in jsproxy_base().__subclasses__():
+    for T in subtypes:
         if T in _patched_types:
             continue
         _patched_types.add(T)
