@@ -89,6 +89,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     });
     tracker.currentChanged.connect((_, nb) => follow(nb));
+    // emitted synchronously right before a cell's execute request is sent: the tracer's
+    // bootstrap goes first, whatever state the kernel is in (no cell runs untraced)
+    NotebookActions.executionScheduled.connect((_, { notebook }) => {
+      for (const [nb, model] of models) {
+        if (nb.content === notebook) {
+          model.ensureBootstrap();
+        }
+      }
+    });
     NotebookActions.executed.connect((_, { notebook, cell }) => {
       for (const [nb, b] of badges) {
         if (nb.content === notebook) {

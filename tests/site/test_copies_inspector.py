@@ -64,8 +64,8 @@ def write_notebook(page, site_url, path, cells, open_it=True):
     page.evaluate(SAVE_NOTEBOOK_JS, [path, cells])
     if open_it:
         open_notebook(page, site_url, path)
-        # the extension starts the tracer with a silent request once the kernel answers
-        # kernel_info; cells sent before that run untraced, so wait for its comm
+        # the tracer's comm is open (cells run earlier are traced too: see
+        # test_cells_run_before_the_kernel_started_are_traced)
         page.wait_for_function(TRACER_CONNECTED_JS, timeout=120_000)
 
 
@@ -177,3 +177,72 @@ def test_prebuilt_labextension_matches_its_sources():
     now = subprocess.run([sys.executable, str(ROOT / "extension/sources.py")], capture_output=True,
                          text=True, check=True).stdout
     assert now == stamp, "extension sources changed since the last build: run extension/build.sh"
+
+
+#: waits (polling every few ms) for the notebook's kernel *connection*, then at once runs every
+#: cell, without waiting for the kernel to start: resolves with the kernel's status at that moment
+RUN_AT_ONCE_JS = """
+async () => {
+  while (!window.jupyterapp) await new Promise(r => setTimeout(r, 5));
+  const app = window.jupyterapp;
+  let nb;
+  while (!(nb = app.shell.currentWidget) || !nb.sessionContext || !nb.sessionContext.session
+         || !nb.sessionContext.session.kernel || !nb.content.widgets.length)
+    await new Promise(r => setTimeout(r, 5));
+  const status = nb.sessionContext.session.kernel.status;
+  void app.commands.execute('notebook:run-all-cells');
+  return status;
+}
+"""
+
+#: restarts the kernel and, in the same tick, runs every cell (queued while it restarts)
+RESTART_AND_RUN_AT_ONCE_JS = """
+async () => {
+  const app = window.jupyterapp;
+  const nb = app.shell.currentWidget;
+  const restarted = nb.sessionContext.session.kernel.restart();
+  await app.commands.execute('notebook:run-all-cells');
+  await restarted;
+}
+"""
+
+RACE_CELLS = [
+    "import numpy as np\nfrom pyodide.ffi import to_js\nx = to_js(np.zeros(262144, np.float32))  # 1 MiB",
+    "import js\nm = js.Uint8Array.new(5000).to_py()",
+]
+
+
+def test_cells_run_before_the_kernel_started_are_traced(page, site_url):
+    """Issue 5's race: cells sent the moment the notebook opens (kernel still starting), and
+    again right after a restart, are traced: the extension's bootstrap always goes first."""
+    path = "copies-race-test.ipynb"
+    page.goto(site_url + "lab/index.html")
+    page.evaluate(SAVE_NOTEBOOK_JS, [path, RACE_CELLS])
+    page.goto(f"{site_url}lab/index.html?path={path}")
+    status = page.evaluate(RUN_AT_ONCE_JS)
+    assert status != "idle", "the kernel was already up: this test would not see the race"
+    page.wait_for_function(ALL_CELLS_RUN_JS, arg=2, timeout=300_000)
+    page.wait_for_function("() => document.querySelectorAll('.jp-PortingLabCopies-badge').length == 2",
+                           timeout=60_000)
+    badges = page.evaluate(BADGES_JS)
+    assert [b[1:] for b in badges] == [[1048576, 1], [5000, 1]], badges
+    page.evaluate("() => window.jupyterapp.commands.execute('portinglab-copies:open')")
+    assert page.evaluate(ROWS_JS, 1) == [["py->js", 1048576, "to_js", "3"]]
+    assert page.evaluate(ROWS_JS, 2) == [["js->py", 5000, "to_py", "2"]]
+
+    page.evaluate(RESTART_AND_RUN_AT_ONCE_JS)
+    page.wait_for_function(ALL_CELLS_RUN_JS, arg=2, timeout=300_000)
+    page.wait_for_function("() => document.querySelectorAll('.jp-PortingLabCopies-badge').length == 2",
+                           timeout=60_000)
+    assert [b[1:] for b in page.evaluate(BADGES_JS)] == [[1048576, 1], [5000, 1]]
+    assert page.evaluate(ROWS_JS, 2) == [["js->py", 5000, "to_py", "2"]]
+
+
+#: every code cell shows the prompt [1], [2], ... (its execution count, in order) and is idle
+ALL_CELLS_RUN_JS = """
+(n) => {
+  const cells = window.jupyterapp.shell.currentWidget.content.widgets.filter(c => c.model.type === 'code');
+  return cells.length === n && cells.every((c, i) => c.model.executionCount === i + 1
+    && c.model.executionState === 'idle');
+}
+"""
