@@ -6,10 +6,12 @@ import {
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ITranslator } from '@jupyterlab/translation';
 import { BadgeManager } from './badge';
 import { CopiesModel } from './model';
 import { CopiesPanel } from './panel';
 import { exportPlugin } from './export';
+import { HINT_LESSONS, IHint, LESSON_NOTEBOOK } from './types';
 
 const PLUGIN_ID = 'portinglab-copies:plugin';
 const TOGGLE = 'portinglab-copies:toggle';
@@ -24,13 +26,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description: 'Memory copies inspector: every wasm<->JS copy, per cell.',
   autoStart: true,
   requires: [INotebookTracker],
-  optional: [ICommandPalette, ISettingRegistry, ILabShell],
+  optional: [ICommandPalette, ISettingRegistry, ILabShell, ITranslator],
   activate: async (
     app: JupyterFrontEnd,
     tracker: INotebookTracker,
     palette: ICommandPalette | null,
     settingRegistry: ISettingRegistry | null,
-    labShell: ILabShell | null
+    labShell: ILabShell | null,
+    translator: ITranslator | null
   ) => {
     let enabled = true;
     let showBadges = true;
@@ -51,7 +54,42 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     };
 
-    const panel = new CopiesPanel({ onToggle: setEnabled });
+    // a hint's link: the teaching notebook in the lab's language, at the explaining section
+    const openLesson = async (code: IHint['code']) => {
+      const zh = (translator?.languageCode ?? 'en').toLowerCase().startsWith('zh');
+      const path = `${zh ? 'zh' : 'en'}/${LESSON_NOTEBOOK}`;
+      const anchor = HINT_LESSONS[code][zh ? 'zh' : 'en'];
+      const widget = (await app.commands.execute('docmanager:open', {
+        path,
+        factory: 'Notebook'
+      })) as NotebookPanel | undefined;
+      if (!widget?.content) {
+        return;
+      }
+      await widget.context.ready;
+      widget.setFragment('#' + anchor);
+      // the windowed notebook measures cells once drawn, which can move the heading out of
+      // view after that scroll: bring it back while that settles, unless the participant
+      // scrolls or clicks first
+      const scroller = widget.content.node;
+      let moved = false;
+      const stop = () => (moved = true);
+      for (const type of ['wheel', 'keydown', 'pointerdown', 'touchstart']) {
+        scroller.addEventListener(type, stop, { once: true, passive: true });
+      }
+      for (let i = 0; i < 12 && !moved && !widget.isDisposed; i++) {
+        await new Promise(r => setTimeout(r, 150));
+        const heading = widget.node.querySelector(`[id="${CSS.escape(anchor)}"]`);
+        const view = scroller.getBoundingClientRect();
+        const box = heading?.getBoundingClientRect();
+        if (heading && box && (box.top < view.top || box.bottom > view.bottom)) {
+          heading.scrollIntoView({ block: 'start' });
+        }
+      }
+      widget.node.dataset.portinglabLesson = anchor;
+    };
+
+    const panel = new CopiesPanel({ onToggle: setEnabled, onOpenLesson: code => void openLesson(code) });
     panel.title.label = 'Memory copies';
     app.shell.add(panel, 'right', { rank: 600 });
 

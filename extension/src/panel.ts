@@ -6,6 +6,7 @@ import {
   formatMs,
   ICellReport,
   ICopy,
+  IHint,
   summary
 } from './types';
 
@@ -15,12 +16,16 @@ export type SortKey = 'order' | 'bytes' | 'time' | 'line';
  * The "Memory copies" side panel: the copies of the active notebook, grouped by cell.
  */
 export class CopiesPanel extends Widget {
-  constructor(options: { onToggle: (on: boolean) => void }) {
+  constructor(options: {
+    onToggle: (on: boolean) => void;
+    onOpenLesson: (code: IHint['code']) => void;
+  }) {
     super();
     this.id = 'portinglab-copies-panel';
     this.addClass('jp-PortingLabCopies');
     this.title.caption = 'Memory copies';
     this._onToggle = options.onToggle;
+    this._onOpenLesson = options.onOpenLesson;
 
     const bar = document.createElement('div');
     bar.className = 'jp-PortingLabCopies-toolbar';
@@ -175,8 +180,18 @@ export class CopiesPanel extends Widget {
       const h = document.createElement('div');
       h.className = 'jp-PortingLabCopies-hint';
       h.dataset.code = hint.code;
-      h.textContent = (hint.line ? `line ${hint.line}: ` : '') + hint.message;
-      h.title = `More: ${hint.doc}`;
+      h.textContent = (hint.line ? `line ${hint.line}: ` : '') + hint.message + ' ';
+      // the teaching notebook's section that explains it, opened in the lab
+      const more = document.createElement('a');
+      more.className = 'jp-PortingLabCopies-lesson';
+      more.href = '#';
+      more.textContent = 'How: notebook 2, Python ↔ JavaScript';
+      more.title = 'Open the teaching notebook at the section that explains this';
+      more.onclick = ev => {
+        ev.preventDefault();
+        this._onOpenLesson(hint.code);
+      };
+      h.append(more);
       group.append(h);
     }
     // a compact two-line layout that fits the default side bar (~250 px) and grows with it:
@@ -249,6 +264,7 @@ export class CopiesPanel extends Widget {
   private _model: CopiesModel | null = null;
   private _notebookName = '';
   private _onToggle: (on: boolean) => void;
+  private _onOpenLesson: (code: IHint['code']) => void;
   private _switch: HTMLInputElement;
   private _filter: HTMLInputElement;
   private _sort: HTMLSelectElement;

@@ -70,6 +70,20 @@ export interface ISetEnabled {
   enabled: boolean;
 }
 
+/** The teaching notebook that explains the hints (content/en/ and content/zh/). */
+export const LESSON_NOTEBOOK = '02-python-and-javascript.ipynb';
+
+/**
+ * For each hint, the heading of the notebook's section that explains the cheaper way, per
+ * notebook language: JupyterLab's heading anchor (the heading's text, spaces → `-`).
+ * tests/site/test_copies_inspector.py checks that both notebooks have each heading.
+ */
+export const HINT_LESSONS: Record<IHint['code'], { en: string; zh: string }> = {
+  'to_js-large-buffer': { en: 'A-view-instead-of-a-copy', zh: '视图代替拷贝' },
+  'conversion-in-loop': { en: 'Conversions-inside-a-loop', zh: '循环中的转换' },
+  'proxies-alive': { en: 'Proxies-left-alive', zh: '未释放的代理' }
+};
+
 /** Words for a direction, as shown in the panel. */
 export const DIRECTION_LABELS: Record<string, string> = {
   'py->js': 'Python → JS',

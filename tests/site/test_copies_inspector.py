@@ -246,3 +246,59 @@ ALL_CELLS_RUN_JS = """
     && c.model.executionState === 'idle');
 }
 """
+
+
+def _hint_lessons() -> dict[str, dict[str, str]]:
+    """HINT_LESSONS of extension/src/types.ts: {hint code: {"en": anchor, "zh": anchor}}."""
+    src = (ROOT / "extension/src/types.ts").read_text(encoding="utf-8")
+    block = src[src.index("HINT_LESSONS"):].split("};", 1)[0]
+    return {code: {"en": en, "zh": zh} for code, en, zh in
+            re.findall(r"'([\w-]+)': \{ en: '([^']+)', zh: '([^']+)' \}", block)}
+
+
+def test_each_hint_links_to_a_section_of_the_teaching_notebook():
+    """Every hint code's anchor is a heading of notebook 2, in English and in Chinese."""
+    lessons = _hint_lessons()
+    assert set(lessons) == {"to_js-large-buffer", "conversion-in-loop", "proxies-alive"}
+    for lang in ("en", "zh"):
+        nb = json.loads((ROOT / f"content/{lang}/02-python-and-javascript.ipynb").read_text(encoding="utf-8"))
+        anchors = {line.lstrip("#").strip().replace(" ", "-")
+                   for c in nb["cells"] if c["cell_type"] == "markdown"
+                   for line in "".join(c["source"]).splitlines() if line.startswith("#")}
+        missing = [a[lang] for a in lessons.values() if a[lang] not in anchors]
+        assert not missing, (lang, missing, anchors)
+
+
+#: the notebook in the main area, and where the heading `id` sits relative to its viewport
+LESSON_SHOWN_JS = """
+(anchor) => {
+  const nb = window.jupyterapp.shell.currentWidget;
+  if (!nb || !nb.context || !nb.content) return null;
+  const h = nb.node.querySelector(`[id="${anchor}"]`);
+  if (!h) return {path: nb.context.path, visible: false};
+  const box = h.getBoundingClientRect(), view = nb.content.node.getBoundingClientRect();
+  return {path: nb.context.path, visible: box.top >= view.top - 1 && box.bottom <= view.bottom + 1};
+}
+"""
+
+
+def open_lesson_from_hint(page, anchor: str) -> str:
+    """Click the to_js hint's link in the panel; wait until the lesson's heading is in view."""
+    page.evaluate("() => window.jupyterapp.commands.execute('portinglab-copies:open')")
+    link = page.locator("#portinglab-copies-panel .jp-PortingLabCopies-hint[data-code='to_js-large-buffer'] "
+                        ".jp-PortingLabCopies-lesson")
+    text = link.inner_text()
+    link.click()
+    # the extension sets data-portinglab-lesson once the notebook's layout has settled
+    page.wait_for_selector(f".jp-NotebookPanel[data-portinglab-lesson={json.dumps(anchor)}]", timeout=60_000)
+    return text
+
+
+def test_hint_link_opens_the_teaching_notebook_at_its_section(page, site_url):
+    write_notebook(page, site_url, "copies-hint-test.ipynb", [RACE_CELLS[0]])
+    run_all_cells(page)
+    page.wait_for_selector(".jp-PortingLabCopies-badge", timeout=60_000)
+    open_lesson_from_hint(page, _hint_lessons()["to_js-large-buffer"]["en"])
+    shown = page.evaluate(LESSON_SHOWN_JS, _hint_lessons()["to_js-large-buffer"]["en"])
+    assert shown == {"path": "en/02-python-and-javascript.ipynb", "visible": True}
+    page.screenshot(path=str(ARTIFACTS / "copies-hint-lesson.png"))
