@@ -11,6 +11,7 @@ import { BadgeManager } from './badge';
 import { CopiesModel } from './model';
 import { CopiesPanel } from './panel';
 import { exportPlugin } from './export';
+import { restorePlugin } from './restore';
 import { HINT_LESSONS, IHint, LESSON_NOTEBOOK } from './types';
 
 const PLUGIN_ID = 'portinglab-copies:plugin';
@@ -191,5 +192,6 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-// the Memory copies inspector; File → Save and Export Notebook As → Ported script (./export.ts)
-export default [plugin, exportPlugin];
+// the Memory copies inspector; File → Save and Export Notebook As → Ported script (./export.ts);
+// Restore shipped version (keep my copy) (./restore.ts)
+export default [plugin, exportPlugin, restorePlugin];

@@ -5,6 +5,9 @@
  */
 
 export const COMM_TARGET = 'portinglab.copies';
+
+/** The extension's translation domain (`translator.load(DOMAIN)`; locale files in portinglab_copies/locale). */
+export const DOMAIN = 'portinglab_copies';
 export const SCHEMA_ID = 'portinglab.copies';
 export const SCHEMA_VERSION = 1;
 
