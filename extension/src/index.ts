@@ -6,13 +6,13 @@ import {
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
-import { ITranslator } from '@jupyterlab/translation';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { BadgeManager } from './badge';
 import { CopiesModel } from './model';
 import { CopiesPanel } from './panel';
 import { exportPlugin } from './export';
 import { restorePlugin } from './restore';
-import { HINT_LESSONS, IHint, LESSON_NOTEBOOK } from './types';
+import { DOMAIN, HINT_LESSONS, IHint, LESSON_NOTEBOOK } from './types';
 
 const PLUGIN_ID = 'portinglab-copies:plugin';
 const TOGGLE = 'portinglab-copies:toggle';
@@ -36,6 +36,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
     labShell: ILabShell | null,
     translator: ITranslator | null
   ) => {
+    const trans = (translator ?? nullTranslator).load(DOMAIN);
+    const zh = (translator?.languageCode ?? 'en').toLowerCase().startsWith('zh');
+    const english = (translator?.languageCode ?? 'en').toLowerCase().startsWith('en');
     let enabled = true;
     let showBadges = true;
     const models = new Map<NotebookPanel, CopiesModel>();
@@ -57,7 +60,6 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     // a hint's link: the teaching notebook in the lab's language, at the explaining section
     const openLesson = async (code: IHint['code']) => {
-      const zh = (translator?.languageCode ?? 'en').toLowerCase().startsWith('zh');
       const path = `${zh ? 'zh' : 'en'}/${LESSON_NOTEBOOK}`;
       const anchor = HINT_LESSONS[code][zh ? 'zh' : 'en'];
       const widget = (await app.commands.execute('docmanager:open', {
@@ -90,8 +92,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
       widget.node.dataset.portinglabLesson = anchor;
     };
 
-    const panel = new CopiesPanel({ onToggle: setEnabled, onOpenLesson: code => void openLesson(code) });
-    panel.title.label = 'Memory copies';
+    const panel = new CopiesPanel({
+      onToggle: setEnabled,
+      onOpenLesson: code => void openLesson(code),
+      trans,
+      english
+    });
+    panel.title.label = trans.__('Memory copies');
     app.shell.add(panel, 'right', { rank: 600 });
 
     const openAt = (nb: NotebookPanel, count: number) => {
@@ -112,7 +119,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       const model = new CopiesModel(nb.sessionContext, enabled);
       models.set(nb, model);
       if (showBadges) {
-        badges.set(nb, new BadgeManager(nb, model, count => openAt(nb, count)));
+        badges.set(nb, new BadgeManager(nb, model, count => openAt(nb, count), trans));
       }
       nb.disposed.connect(() => {
         models.delete(nb);
@@ -146,18 +153,18 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
 
     app.commands.addCommand(TOGGLE, {
-      label: 'Trace memory copies (wasm↔JS)',
-      caption: 'Porting Lab: turn the copies tracer on or off in every notebook kernel',
+      label: trans.__('Trace memory copies (wasm↔JS)'),
+      caption: trans.__('Porting Lab: turn the copies tracer on or off in every notebook kernel'),
       isToggled: () => enabled,
       execute: () => setEnabled(!enabled)
     });
     app.commands.addCommand(OPEN, {
-      label: 'Show the Memory copies panel',
+      label: trans.__('Show the Memory copies panel'),
       execute: () => app.shell.activateById(panel.id)
     });
     if (palette) {
-      palette.addItem({ command: TOGGLE, category: 'Porting Lab' });
-      palette.addItem({ command: OPEN, category: 'Porting Lab' });
+      palette.addItem({ command: TOGGLE, category: trans.__('Porting Lab') });
+      palette.addItem({ command: OPEN, category: trans.__('Porting Lab') });
     }
 
     if (settingRegistry) {
@@ -171,7 +178,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
           }
           for (const [nb, model] of models) {
             if (showBadges && !badges.has(nb)) {
-              const b = new BadgeManager(nb, model, count => openAt(nb, count));
+              const b = new BadgeManager(nb, model, count => openAt(nb, count), trans);
               badges.set(nb, b);
               b.refresh();
             } else if (!showBadges && badges.has(nb)) {

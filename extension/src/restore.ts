@@ -216,16 +216,22 @@ export const restorePlugin: JupyterFrontEndPlugin<void> = {
           await showErrorMessage(trans.__('Restore shipped version'), trans.__('Open or select a file first.'));
           return undefined;
         }
+        // the outcome, for tests and scripts: running, then done | cancelled (or refused) | error
+        const state = document.body.dataset;
+        state.portinglabRestore = 'running';
         try {
-          return await restoreShipped(app, docManager, path, trans);
+          const copy = await restoreShipped(app, docManager, path, trans);
+          state.portinglabRestore = copy === undefined ? 'cancelled' : 'done';
+          return copy;
         } catch (e) {
+          state.portinglabRestore = 'error';
           await showErrorMessage(trans.__('Restore shipped version'), String(e));
           return undefined;
         }
       }
     });
     if (palette) {
-      palette.addItem({ command: RESTORE_COMMAND, category: 'Porting Lab' });
+      palette.addItem({ command: RESTORE_COMMAND, category: trans.__('Porting Lab') });
     }
   }
 };

@@ -72,8 +72,7 @@ def write_notebook(page, site_url, path, cells, open_it=True):
 TRACER_CONNECTED_JS = """
 () => {
   const s = document.querySelector('#portinglab-copies-panel .jp-PortingLabCopies-summary');
-  return s !== null && s.textContent.length > 0 && !s.textContent.includes('Open a notebook')
-    && !s.textContent.includes('waiting for the kernel');
+  return s !== null && s.dataset.connected === 'true';
 }
 """
 
@@ -290,7 +289,7 @@ def open_lesson_from_hint(page, anchor: str) -> str:
     text = link.inner_text()
     link.click()
     # the extension sets data-portinglab-lesson once the notebook's layout has settled
-    page.wait_for_selector(f".jp-NotebookPanel[data-portinglab-lesson={json.dumps(anchor)}]", timeout=60_000)
+    page.wait_for_selector(f".jp-NotebookPanel[data-portinglab-lesson={json.dumps(anchor, ensure_ascii=False)}]", timeout=60_000)
     return text
 
 
@@ -298,7 +297,80 @@ def test_hint_link_opens_the_teaching_notebook_at_its_section(page, site_url):
     write_notebook(page, site_url, "copies-hint-test.ipynb", [RACE_CELLS[0]])
     run_all_cells(page)
     page.wait_for_selector(".jp-PortingLabCopies-badge", timeout=60_000)
-    open_lesson_from_hint(page, _hint_lessons()["to_js-large-buffer"]["en"])
+    # English is the default: the panel's title, the link's words
+    assert page.locator(".jp-SideBar .lm-TabBar-tab:has-text('Memory copies')").count() == 1
+    assert open_lesson_from_hint(page, _hint_lessons()["to_js-large-buffer"]["en"]) == "How: notebook 2, Python ↔ JavaScript"
     shown = page.evaluate(LESSON_SHOWN_JS, _hint_lessons()["to_js-large-buffer"]["en"])
     assert shown == {"path": "en/02-python-and-javascript.ipynb", "visible": True}
     page.screenshot(path=str(ARTIFACTS / "copies-hint-lesson.png"))
+
+
+LOCALE = ROOT / "extension/portinglab_copies/locale/zh_CN/LC_MESSAGES/portinglab_copies.json"
+
+
+def test_every_extension_string_has_a_zh_cn_translation():
+    """Each trans.__ / trans._n message of extension/src has a Chinese translation with the same
+    placeholders (a string added in English only fails here)."""
+    messages = {}
+    for f in sorted((ROOT / "extension/src").glob("*.ts")):
+        src = f.read_text(encoding="utf-8")
+        for kind, msgid in re.findall(r"trans\.(__|_n)\(\s*'((?:[^'\\]|\\.)*)'", src):
+            messages[msgid.replace("\\'", "'")] = kind
+        # every translated call has a literal msgid (extraction above would miss a variable one)
+        assert not re.findall(r"trans\.(?:__|_n)\(\s*[^'\s]", src), f.name
+    catalog = json.loads(LOCALE.read_text(encoding="utf-8"))
+    assert catalog[""]["domain"] == "portinglab_copies" and catalog[""]["language"] == "zh-CN"
+    assert len(messages) > 50
+    for msgid, kind in messages.items():
+        assert msgid in catalog, f"no zh_CN translation for {msgid!r}"
+        # a plural needs as many forms as the English (JupyterLab ignores a 1-form plural)
+        assert len(catalog[msgid]) == (2 if kind == "_n" else 1), msgid
+        for text in catalog[msgid]:
+            assert sorted(re.findall(r"%\d", text)) == sorted(set(re.findall(r"%\d", msgid))) or kind == "_n", msgid
+    assert not set(catalog) - set(messages) - {""}, "translations of strings no longer used"
+
+
+def test_the_site_ships_the_extension_zh_cn_strings(built_site):
+    """The site build puts them into the lab's zh_CN translation data (jupyterlab.locale entry point)."""
+    data = json.loads((built_site / "api/translations/zh_CN.json").read_text(encoding="utf-8"))["data"]
+    assert data["portinglab_copies"] == json.loads(LOCALE.read_text(encoding="utf-8"))
+    assert "jupyterlab" in data  # the language pack itself is still there
+
+
+SET_LOCALE_JS = """
+async (locale) => {
+  while (!window.jupyterapp) await new Promise(r => setTimeout(r, 50));
+  await window.jupyterapp.restored;
+  await window.jupyterapp.serviceManager.settings.save(
+    '@jupyterlab/translation-extension:plugin', JSON.stringify({locale}));
+}
+"""
+
+
+def test_the_inspector_speaks_chinese(page, site_url):
+    """Lab language 中文: panel, badge, hint (and its link to the Chinese notebook), commands."""
+    page.goto(site_url + "lab/index.html")
+    page.evaluate(SET_LOCALE_JS, "zh_CN")
+    page.reload()
+    page.wait_for_selector("li.lm-MenuBar-item:has-text('文件')")
+    cells = [RACE_CELLS[0] + "\nfrom pyodide.ffi import create_proxy\nkept = create_proxy(len)"]
+    write_notebook(page, site_url, "copies-zh-test.ipynb", cells)
+    page.wait_for_selector("li.lm-MenuBar-item:has-text('文件')")
+    run_all_cells_zh = "() => window.jupyterapp.commands.execute('notebook:run-all-cells')"
+    page.evaluate(run_all_cells_zh)
+    badge = page.wait_for_selector(".jp-PortingLabCopies-badge", timeout=120_000)
+    assert re.fullmatch(r"1 次拷贝 · 1\.0 MB · [\d.]+ ms · 1 个代理仍存活", badge.inner_text()), badge.inner_text()
+    assert page.locator(".jp-SideBar .lm-TabBar-tab:has-text('内存拷贝')").count() == 1
+    page.evaluate("() => window.jupyterapp.commands.execute('portinglab-copies:open')")
+    hints = page.eval_on_selector_all("#portinglab-copies-panel .jp-PortingLabCopies-hint", "hs => hs.map(h => h.innerText)")
+    assert hints[0].startswith("第 3 行：to_js 会把整个缓冲区拷贝成一个新的类型化数组"), hints
+    assert hints[1].startswith("本单元格创建的 1 个 PyProxy 对象仍然存活"), hints
+    assert "追踪拷贝" in page.inner_text("#portinglab-copies-panel .jp-PortingLabCopies-toolbar")
+    labels = page.evaluate("""() => ['portinglab-copies:toggle', 'portinglab-restore:shipped',
+        'portinglab-export:ported-script'].map(c => window.jupyterapp.commands.label(c, {isPalette: true}))""")
+    assert labels == ["追踪内存拷贝（wasm↔JS）", "恢复原始版本（保留我的副本）", "将笔记本导出为移植脚本（.py + 网页，zip）"]
+    # the hint's link opens the Chinese notebook at its section
+    assert open_lesson_from_hint(page, _hint_lessons()["to_js-large-buffer"]["zh"]) == "怎么做：笔记本 2，Python ↔ JavaScript"
+    shown = page.evaluate(LESSON_SHOWN_JS, _hint_lessons()["to_js-large-buffer"]["zh"])
+    assert shown == {"path": "zh/02-python-and-javascript.ipynb", "visible": True}
+    page.screenshot(path=str(ARTIFACTS / "copies-inspector-zh_CN.png"))
