@@ -36,10 +36,15 @@ interface IExportResult {
 
 /** Python source for one silent execute: leaves no name in the kernel's namespace. */
 function exportCode(nbJson: string, path: string): string {
+  // a static `import`: the Pyodide kernel loads the wheel from the lock for it (a dynamic
+  // __import__ only worked once the tracer's bootstrap had loaded it);
   // a JSON string literal is a valid Python string literal
   return (
-    "__import__('portinglab_kernel.export.lab', fromlist=['run']).run(" +
-    `${JSON.stringify(nbJson)}, ${JSON.stringify(path)})`
+    'import portinglab_kernel.export.lab as _portinglab_export\n' +
+    'try:\n' +
+    `    _portinglab_export.run(${JSON.stringify(nbJson)}, ${JSON.stringify(path)})\n` +
+    'finally:\n' +
+    '    del _portinglab_export'
   );
 }
 

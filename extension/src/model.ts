@@ -137,7 +137,23 @@ export class CopiesModel {
       allow_stdin: false,
       stop_on_error: false
     });
-    future.done.catch(() => undefined);
+    // lost (the connection dropped its queue) or failed: send it again on the kernel's next
+    // idle or before its next cell, a few times at most (a kernel without the tracer fails always)
+    const retry = (why: unknown) => {
+      if (this._bootstrapped === kernel && this._retries < 3) {
+        this._retries++;
+        this._bootstrapped = null;
+        console.warn('portinglab-copies: the tracer bootstrap did not run, will retry', why);
+      }
+    };
+    future.done.then(
+      reply => {
+        if (reply?.content.status !== 'ok') {
+          retry(reply?.content);
+        }
+      },
+      retry
+    );
   }
 
   /** The kernel's language from the (already loaded) kernel specs; its name otherwise. */
@@ -209,6 +225,7 @@ export class CopiesModel {
   private _enabled: boolean;
   /** The kernel connection (since its last restart) that got the bootstrap. */
   private _bootstrapped: Kernel.IKernelConnection | null = null;
+  private _retries = 0;
   private _comm: Kernel.IComm | null = null;
   private _attached = new WeakSet<Kernel.IKernelConnection>();
   private _reports = new Map<number, ICellReport>();
