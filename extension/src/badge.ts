@@ -1,5 +1,6 @@
 import { Cell } from '@jupyterlab/cells';
 import { NotebookPanel } from '@jupyterlab/notebook';
+import { TranslationBundle } from '@jupyterlab/translation';
 import { CopiesModel } from './model';
 import { formatBytes, summary } from './types';
 
@@ -13,8 +14,10 @@ export class BadgeManager {
   constructor(
     panel: NotebookPanel,
     model: CopiesModel,
-    open: (executionCount: number) => void
+    open: (executionCount: number) => void,
+    trans: TranslationBundle
   ) {
+    this._trans = trans;
     this._panel = panel;
     this._model = model;
     this._open = open;
@@ -54,11 +57,17 @@ export class BadgeManager {
     badge.dataset.executionCount = String(report.execution_count);
     badge.dataset.bytes = String(report.totals.bytes);
     badge.dataset.count = String(report.totals.count);
+    const trans = this._trans;
     badge.textContent =
-      summary(report.totals) + (report.proxies.alive ? ` · ${report.proxies.alive} proxies alive` : '');
-    badge.title =
-      `${report.totals.bytes.toLocaleString('en-US')} bytes copied (${formatBytes(report.totals.bytes)}); ` +
-      'open the Memory copies panel';
+      summary(report.totals, trans) +
+      (report.proxies.alive
+        ? ' · ' + trans._n('%1 proxy alive', '%1 proxies alive', report.proxies.alive)
+        : '');
+    badge.title = trans.__(
+      '%1 bytes copied (%2); open the Memory copies panel',
+      report.totals.bytes.toLocaleString('en-US'),
+      formatBytes(report.totals.bytes)
+    );
   }
 
   dispose(): void {
@@ -66,6 +75,7 @@ export class BadgeManager {
   }
 
   private _panel: NotebookPanel;
+  private _trans: TranslationBundle;
   private _model: CopiesModel;
   private _open: (executionCount: number) => void;
 }

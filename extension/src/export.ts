@@ -2,7 +2,9 @@ import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application'
 import { ICommandPalette, Notification, showErrorMessage } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { Kernel, KernelMessage } from '@jupyterlab/services';
+import { ITranslator, nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 import { downloadIcon } from '@jupyterlab/ui-components';
+import { DOMAIN } from './types';
 
 /**
  * File → Save and Export Notebook As → Ported script (also in the command palette and the
@@ -34,14 +36,23 @@ interface IExportResult {
 
 /** Python source for one silent execute: leaves no name in the kernel's namespace. */
 function exportCode(nbJson: string, path: string): string {
+  // a static `import`: the Pyodide kernel loads the wheel from the lock for it (a dynamic
+  // __import__ only worked once the tracer's bootstrap had loaded it);
   // a JSON string literal is a valid Python string literal
   return (
-    "__import__('portinglab_kernel.export.lab', fromlist=['run']).run(" +
-    `${JSON.stringify(nbJson)}, ${JSON.stringify(path)})`
+    'import portinglab_kernel.export.lab as _portinglab_export\n' +
+    'try:\n' +
+    `    _portinglab_export.run(${JSON.stringify(nbJson)}, ${JSON.stringify(path)})\n` +
+    'finally:\n' +
+    '    del _portinglab_export'
   );
 }
 
-async function runExport(kernel: Kernel.IKernelConnection, code: string): Promise<IExportResult> {
+async function runExport(
+  kernel: Kernel.IKernelConnection,
+  code: string,
+  trans: TranslationBundle
+): Promise<IExportResult> {
   let stdout = '';
   let error = '';
   const future = kernel.requestExecute({
@@ -74,8 +85,8 @@ async function runExport(kernel: Kernel.IKernelConnection, code: string): Promis
     error:
       error ||
       (status && status !== 'ok'
-        ? `the kernel answered ${status}`
-        : 'the kernel printed no export (is this a Porting Lab Pyodide kernel?)')
+        ? trans.__('the kernel answered %1', status)
+        : trans.__('the kernel printed no export (is this a Porting Lab Pyodide kernel?)'))
   };
 }
 
@@ -95,7 +106,8 @@ function download(result: IExportResult): void {
 /** Export `panel`'s notebook; resolves with the result (downloaded when it has a zip). */
 export async function exportPortedScript(
   app: JupyterFrontEnd,
-  panel: NotebookPanel
+  panel: NotebookPanel,
+  trans: TranslationBundle = nullTranslator.load(DOMAIN)
 ): Promise<IExportResult> {
   const nbJson = JSON.stringify(panel.context.model.toJSON());
   const code = exportCode(nbJson, panel.context.localPath);
@@ -103,13 +115,13 @@ export async function exportPortedScript(
   let result: IExportResult;
   if (own && own.status === 'idle') {
     panel.node.dataset.portinglabExportKernel = 'notebook';
-    result = await runExport(own, code);
+    result = await runExport(own, code, trans);
   } else {
     // no kernel yet, or busy running cells: a separate kernel, shut down afterwards
     panel.node.dataset.portinglabExportKernel = 'separate';
     const kernel = await app.serviceManager.kernels.startNew({ name: KERNEL_NAME });
     try {
-      result = await runExport(kernel, code);
+      result = await runExport(kernel, code, trans);
     } finally {
       void kernel.shutdown().catch(() => undefined);
     }
@@ -125,13 +137,25 @@ export const exportPlugin: JupyterFrontEndPlugin<void> = {
   description: 'Export a notebook as a ported script: one .py for CPython and a standalone page (zip).',
   autoStart: true,
   requires: [INotebookTracker],
-  optional: [ICommandPalette],
-  activate: (app: JupyterFrontEnd, tracker: INotebookTracker, palette: ICommandPalette | null) => {
+  optional: [ICommandPalette, ITranslator],
+  activate: (
+    app: JupyterFrontEnd,
+    tracker: INotebookTracker,
+    palette: ICommandPalette | null,
+    translator: ITranslator | null
+  ) => {
+    const trans = (translator ?? nullTranslator).load(DOMAIN);
     let running = false;
     app.commands.addCommand(EXPORT_COMMAND, {
       label: args =>
-        args['toolbar'] ? '' : args['isPalette'] ? 'Export Notebook As Ported Script (.py + page, zip)' : 'Ported Script (.py + page, zip)',
-      caption: 'Download the notebook as one Python script that runs the same in CPython and in a standalone web page',
+        args['toolbar']
+          ? ''
+          : args['isPalette']
+            ? trans.__('Export Notebook As Ported Script (.py + page, zip)')
+            : trans.__('Ported Script (.py + page, zip)'),
+      caption: trans.__(
+        'Download the notebook as one Python script that runs the same in CPython and in a standalone web page'
+      ),
       icon: args => (args['toolbar'] ? downloadIcon : undefined),
       isEnabled: () => tracker.currentWidget !== null && !running,
       execute: async () => {
@@ -143,20 +167,21 @@ export const exportPlugin: JupyterFrontEndPlugin<void> = {
         app.commands.notifyCommandChanged(EXPORT_COMMAND);
         panel.node.dataset.portinglabExport = 'running';
         try {
-          const result = await exportPortedScript(app, panel);
+          const result = await exportPortedScript(app, panel, trans);
           panel.node.dataset.portinglabExport = result.error ? 'error' : 'done';
           if (result.error) {
-            await showErrorMessage('Export as ported script', result.error);
+            await showErrorMessage(trans.__('Export as ported script'), result.error);
           } else {
             const warnings = result.warnings ?? [];
-            const msg = `Downloaded ${result.zip_name}` +
-              (warnings.length ? `; changed or left out: ${warnings.join('; ')}` : '');
+            const msg = warnings.length
+              ? trans.__('Downloaded %1; changed or left out: %2', result.zip_name, warnings.join('; '))
+              : trans.__('Downloaded %1', result.zip_name);
             Notification.emit(msg, warnings.length ? 'warning' : 'success', { autoClose: 8000 });
           }
           return result;
         } catch (e) {
           panel.node.dataset.portinglabExport = 'error';
-          await showErrorMessage('Export as ported script', String(e));
+          await showErrorMessage(trans.__('Export as ported script'), String(e));
         } finally {
           running = false;
           app.commands.notifyCommandChanged(EXPORT_COMMAND);
@@ -164,7 +189,7 @@ export const exportPlugin: JupyterFrontEndPlugin<void> = {
       }
     });
     if (palette) {
-      palette.addItem({ command: EXPORT_COMMAND, category: 'Porting Lab', args: { isPalette: true } });
+      palette.addItem({ command: EXPORT_COMMAND, category: trans.__('Porting Lab'), args: { isPalette: true } });
     }
   }
 };

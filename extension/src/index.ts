@@ -6,10 +6,13 @@ import {
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { BadgeManager } from './badge';
 import { CopiesModel } from './model';
 import { CopiesPanel } from './panel';
 import { exportPlugin } from './export';
+import { restorePlugin } from './restore';
+import { DOMAIN, HINT_LESSONS, IHint, LESSON_NOTEBOOK } from './types';
 
 const PLUGIN_ID = 'portinglab-copies:plugin';
 const TOGGLE = 'portinglab-copies:toggle';
@@ -24,14 +27,18 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description: 'Memory copies inspector: every wasm<->JS copy, per cell.',
   autoStart: true,
   requires: [INotebookTracker],
-  optional: [ICommandPalette, ISettingRegistry, ILabShell],
+  optional: [ICommandPalette, ISettingRegistry, ILabShell, ITranslator],
   activate: async (
     app: JupyterFrontEnd,
     tracker: INotebookTracker,
     palette: ICommandPalette | null,
     settingRegistry: ISettingRegistry | null,
-    labShell: ILabShell | null
+    labShell: ILabShell | null,
+    translator: ITranslator | null
   ) => {
+    const trans = (translator ?? nullTranslator).load(DOMAIN);
+    const zh = (translator?.languageCode ?? 'en').toLowerCase().startsWith('zh');
+    const english = (translator?.languageCode ?? 'en').toLowerCase().startsWith('en');
     let enabled = true;
     let showBadges = true;
     const models = new Map<NotebookPanel, CopiesModel>();
@@ -51,8 +58,47 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     };
 
-    const panel = new CopiesPanel({ onToggle: setEnabled });
-    panel.title.label = 'Memory copies';
+    // a hint's link: the teaching notebook in the lab's language, at the explaining section
+    const openLesson = async (code: IHint['code']) => {
+      const path = `${zh ? 'zh' : 'en'}/${LESSON_NOTEBOOK}`;
+      const anchor = HINT_LESSONS[code][zh ? 'zh' : 'en'];
+      const widget = (await app.commands.execute('docmanager:open', {
+        path,
+        factory: 'Notebook'
+      })) as NotebookPanel | undefined;
+      if (!widget?.content) {
+        return;
+      }
+      await widget.context.ready;
+      widget.setFragment('#' + anchor);
+      // the windowed notebook measures cells once drawn, which can move the heading out of
+      // view after that scroll: bring it back while that settles, unless the participant
+      // scrolls or clicks first
+      const scroller = widget.content.node;
+      let moved = false;
+      const stop = () => (moved = true);
+      for (const type of ['wheel', 'keydown', 'pointerdown', 'touchstart']) {
+        scroller.addEventListener(type, stop, { once: true, passive: true });
+      }
+      for (let i = 0; i < 12 && !moved && !widget.isDisposed; i++) {
+        await new Promise(r => setTimeout(r, 150));
+        const heading = widget.node.querySelector(`[id="${CSS.escape(anchor)}"]`);
+        const view = scroller.getBoundingClientRect();
+        const box = heading?.getBoundingClientRect();
+        if (heading && box && (box.top < view.top || box.bottom > view.bottom)) {
+          heading.scrollIntoView({ block: 'start' });
+        }
+      }
+      widget.node.dataset.portinglabLesson = anchor;
+    };
+
+    const panel = new CopiesPanel({
+      onToggle: setEnabled,
+      onOpenLesson: code => void openLesson(code),
+      trans,
+      english
+    });
+    panel.title.label = trans.__('Memory copies');
     app.shell.add(panel, 'right', { rank: 600 });
 
     const openAt = (nb: NotebookPanel, count: number) => {
@@ -73,7 +119,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       const model = new CopiesModel(nb.sessionContext, enabled);
       models.set(nb, model);
       if (showBadges) {
-        badges.set(nb, new BadgeManager(nb, model, count => openAt(nb, count)));
+        badges.set(nb, new BadgeManager(nb, model, count => openAt(nb, count), trans));
       }
       nb.disposed.connect(() => {
         models.delete(nb);
@@ -89,6 +135,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     });
     tracker.currentChanged.connect((_, nb) => follow(nb));
+    // emitted synchronously right before a cell's execute request is sent: the tracer's
+    // bootstrap goes first, whatever state the kernel is in (no cell runs untraced)
+    NotebookActions.executionScheduled.connect((_, { notebook }) => {
+      for (const [nb, model] of models) {
+        if (nb.content === notebook) {
+          model.ensureBootstrap();
+        }
+      }
+    });
     NotebookActions.executed.connect((_, { notebook, cell }) => {
       for (const [nb, b] of badges) {
         if (nb.content === notebook) {
@@ -98,18 +153,18 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
 
     app.commands.addCommand(TOGGLE, {
-      label: 'Trace memory copies (wasm↔JS)',
-      caption: 'Porting Lab: turn the copies tracer on or off in every notebook kernel',
+      label: trans.__('Trace memory copies (wasm↔JS)'),
+      caption: trans.__('Porting Lab: turn the copies tracer on or off in every notebook kernel'),
       isToggled: () => enabled,
       execute: () => setEnabled(!enabled)
     });
     app.commands.addCommand(OPEN, {
-      label: 'Show the Memory copies panel',
+      label: trans.__('Show the Memory copies panel'),
       execute: () => app.shell.activateById(panel.id)
     });
     if (palette) {
-      palette.addItem({ command: TOGGLE, category: 'Porting Lab' });
-      palette.addItem({ command: OPEN, category: 'Porting Lab' });
+      palette.addItem({ command: TOGGLE, category: trans.__('Porting Lab') });
+      palette.addItem({ command: OPEN, category: trans.__('Porting Lab') });
     }
 
     if (settingRegistry) {
@@ -123,7 +178,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
           }
           for (const [nb, model] of models) {
             if (showBadges && !badges.has(nb)) {
-              const b = new BadgeManager(nb, model, count => openAt(nb, count));
+              const b = new BadgeManager(nb, model, count => openAt(nb, count), trans);
               badges.set(nb, b);
               b.refresh();
             } else if (!showBadges && badges.has(nb)) {
@@ -144,5 +199,6 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-// the Memory copies inspector; File → Save and Export Notebook As → Ported script (./export.ts)
-export default [plugin, exportPlugin];
+// the Memory copies inspector; File → Save and Export Notebook As → Ported script (./export.ts);
+// Restore shipped version (keep my copy) (./restore.ts)
+export default [plugin, exportPlugin, restorePlugin];

@@ -112,6 +112,56 @@ export class CopiesModel {
     Signal.clearData(this);
   }
 
+  /**
+   * Send the silent tracer bootstrap to the current kernel unless it already got it.
+   *
+   * Synchronous on purpose: called when a kernel is attached and, through
+   * `NotebookActions.executionScheduled`, right before each cell's execute request is sent.
+   * The kernel connection sends (or queues, while the kernel starts or restarts) its
+   * messages in order, so the bootstrap always reaches the kernel before any cell.
+   */
+  ensureBootstrap(): void {
+    const kernel = this.sessionContext.session?.kernel;
+    if (!kernel || kernel.isDisposed || kernel.status === 'dead' || this._bootstrapped === kernel) {
+      return;
+    }
+    if (!this._isPython(kernel)) {
+      return;
+    }
+    this._bootstrapped = kernel;
+    // silent: no output, no prompt number (the kernel side gives back the count it used)
+    const future = kernel.requestExecute({
+      code: bootstrapCode(this._enabled),
+      silent: true,
+      store_history: false,
+      allow_stdin: false,
+      stop_on_error: false
+    });
+    // lost (the connection dropped its queue) or failed: send it again on the kernel's next
+    // idle or before its next cell, a few times at most (a kernel without the tracer fails always)
+    const retry = (why: unknown) => {
+      if (this._bootstrapped === kernel && this._retries < 3) {
+        this._retries++;
+        this._bootstrapped = null;
+        console.warn('portinglab-copies: the tracer bootstrap did not run, will retry', why);
+      }
+    };
+    future.done.then(
+      reply => {
+        if (reply?.content.status !== 'ok') {
+          retry(reply?.content);
+        }
+      },
+      retry
+    );
+  }
+
+  /** The kernel's language from the (already loaded) kernel specs; its name otherwise. */
+  private _isPython(kernel: Kernel.IKernelConnection): boolean {
+    const spec = this.sessionContext.specsManager.specs?.kernelspecs[kernel.name];
+    return spec ? spec.language === 'python' : kernel.name.startsWith('python');
+  }
+
   private _onKernelChanged(): void {
     this._reports.clear();
     this._comm = null;
@@ -124,16 +174,15 @@ export class CopiesModel {
 
   private _onStatus(_: ISessionContext, status: Kernel.Status): void {
     if (status === 'restarting' || status === 'autorestarting') {
+      // the connection drops its queued messages right after this signal: send the
+      // bootstrap again once the new kernel is idle, or before its first cell, whichever
+      // comes first (ensureBootstrap)
       this._reports.clear();
       this._comm = null;
-      this._needsBootstrap = true;
+      this._bootstrapped = null;
       this._changed.emit();
-    } else if (status === 'idle' && this._needsBootstrap) {
-      this._needsBootstrap = false;
-      const kernel = this.sessionContext.session?.kernel;
-      if (kernel) {
-        void this._bootstrap(kernel);
-      }
+    } else if (status === 'idle') {
+      this.ensureBootstrap();
     }
   }
 
@@ -152,27 +201,7 @@ export class CopiesModel {
       };
       this._onMessage(msg.content.data as any);
     });
-    void this._bootstrap(kernel);
-  }
-
-  private async _bootstrap(kernel: Kernel.IKernelConnection): Promise<void> {
-    try {
-      const spec = await kernel.info;
-      if (spec.language_info.name !== 'python') {
-        return;
-      }
-    } catch {
-      return;
-    }
-    // silent: no output, no prompt number (the kernel side gives back the count it used)
-    const future = kernel.requestExecute({
-      code: bootstrapCode(this._enabled),
-      silent: true,
-      store_history: false,
-      allow_stdin: false,
-      stop_on_error: false
-    });
-    await future.done.catch(() => undefined);
+    this.ensureBootstrap();
   }
 
   private _onMessage(data: Message | undefined): void {
@@ -194,7 +223,9 @@ export class CopiesModel {
   }
 
   private _enabled: boolean;
-  private _needsBootstrap = false;
+  /** The kernel connection (since its last restart) that got the bootstrap. */
+  private _bootstrapped: Kernel.IKernelConnection | null = null;
+  private _retries = 0;
   private _comm: Kernel.IComm | null = null;
   private _attached = new WeakSet<Kernel.IKernelConnection>();
   private _reports = new Map<number, ICellReport>();

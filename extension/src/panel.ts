@@ -1,11 +1,14 @@
+import { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 import { CopiesModel } from './model';
 import {
-  DIRECTION_LABELS,
+  directionLabel,
   formatBytes,
+  hintMessage,
   formatMs,
   ICellReport,
   ICopy,
+  IHint,
   summary
 } from './types';
 
@@ -15,12 +18,21 @@ export type SortKey = 'order' | 'bytes' | 'time' | 'line';
  * The "Memory copies" side panel: the copies of the active notebook, grouped by cell.
  */
 export class CopiesPanel extends Widget {
-  constructor(options: { onToggle: (on: boolean) => void }) {
+  constructor(options: {
+    onToggle: (on: boolean) => void;
+    onOpenLesson: (code: IHint['code']) => void;
+    trans: TranslationBundle;
+    /** English UI: hints as the kernel words them */
+    english: boolean;
+  }) {
     super();
     this.id = 'portinglab-copies-panel';
     this.addClass('jp-PortingLabCopies');
-    this.title.caption = 'Memory copies';
+    const trans = (this._trans = options.trans);
+    this._english = options.english;
+    this.title.caption = trans.__('Memory copies');
     this._onToggle = options.onToggle;
+    this._onOpenLesson = options.onOpenLesson;
 
     const bar = document.createElement('div');
     bar.className = 'jp-PortingLabCopies-toolbar';
@@ -29,20 +41,20 @@ export class CopiesPanel extends Widget {
     this._switch.type = 'checkbox';
     this._switch.className = 'jp-PortingLabCopies-switch';
     this._switch.onchange = () => this._onToggle(this._switch.checked);
-    label.append(this._switch, ' Trace copies');
+    label.append(this._switch, ' ' + trans.__('Trace copies'));
     this._filter = document.createElement('input');
     this._filter.type = 'search';
-    this._filter.placeholder = 'Filter';
-    this._filter.title = 'Show only the copies whose API, direction or dtype contains this';
+    this._filter.placeholder = trans.__('Filter');
+    this._filter.title = trans.__('Show only the copies whose API, direction or dtype contains this');
     this._filter.className = 'jp-PortingLabCopies-filter';
     this._filter.oninput = () => this.render();
     this._sort = document.createElement('select');
     this._sort.className = 'jp-PortingLabCopies-sort';
     for (const [value, text] of [
-      ['order', 'In order'],
-      ['bytes', 'Largest first'],
-      ['time', 'Slowest first'],
-      ['line', 'By line']
+      ['order', trans.__('In order')],
+      ['bytes', trans.__('Largest first')],
+      ['time', trans.__('Slowest first')],
+      ['line', trans.__('By line')]
     ]) {
       const o = document.createElement('option');
       o.value = value;
@@ -52,7 +64,7 @@ export class CopiesPanel extends Widget {
     this._sort.onchange = () => this.render();
     const clear = document.createElement('button');
     clear.className = 'jp-PortingLabCopies-clear jp-mod-styled';
-    clear.textContent = 'Clear';
+    clear.textContent = trans.__('Clear');
     clear.onclick = () => this._model?.clear();
     bar.append(label, this._filter, this._sort, clear);
 
@@ -101,22 +113,25 @@ export class CopiesPanel extends Widget {
   }
 
   render(): void {
+    const trans = this._trans;
     const model = this._model;
     this._body.textContent = '';
     if (!model) {
-      this._summary.textContent = 'Open a notebook to see the memory it copies.';
+      this._summary.textContent = trans.__('Open a notebook to see the memory it copies.');
+      delete this._summary.dataset.connected;
       return;
     }
     this._switch.checked = model.enabled;
+    // whether the kernel's tracer answered (tests wait for it, in any language)
+    this._summary.dataset.connected = String(model.connected);
     if (!model.enabled) {
-      this._summary.textContent = `${this._notebookName}: tracing is off.`;
+      this._summary.textContent = trans.__('%1: tracing is off.', this._notebookName);
       return;
     }
     const t = model.totals();
     this._summary.textContent =
-      `${this._notebookName}: ${summary(t)} in ${t.cells} ` +
-      (t.cells === 1 ? 'cell' : 'cells') +
-      (model.connected ? '' : ' (waiting for the kernel)');
+      trans._n('%2: %3 in %1 cell', '%2: %3 in %1 cells', t.cells, this._notebookName, summary(t, trans)) +
+      (model.connected ? '' : ' ' + trans.__('(waiting for the kernel)'));
     this._summary.dataset.bytes = String(t.bytes);
     this._summary.dataset.count = String(t.count);
     const filter = this._filter.value.trim().toLowerCase();
@@ -136,7 +151,7 @@ export class CopiesPanel extends Widget {
     let rows = report.copies;
     if (filter) {
       rows = rows.filter(c =>
-        [c.api, c.direction, DIRECTION_LABELS[c.direction] ?? '', c.dtype ?? '', c.source]
+        [c.api, c.direction, directionLabel(c.direction, this._trans), c.dtype ?? '', c.source]
           .join(' ')
           .toLowerCase()
           .includes(filter)
@@ -154,20 +169,22 @@ export class CopiesPanel extends Widget {
   }
 
   private _group(report: ICellReport, rows: ICopy[]): HTMLElement {
+    const trans = this._trans;
     const group = document.createElement('section');
     group.className = 'jp-PortingLabCopies-cell';
     group.dataset.executionCount = String(report.execution_count);
     const head = document.createElement('div');
     head.className = 'jp-PortingLabCopies-cellHeader';
-    head.textContent = `[${report.execution_count}] ${summary(report.totals)}`;
+    head.textContent = `[${report.execution_count}] ${summary(report.totals, trans)}`;
     head.dataset.bytes = String(report.totals.bytes);
     if (report.omitted) {
-      head.textContent += ` (${report.omitted} more not listed)`;
+      head.textContent += ' ' + trans.__('(%1 more not listed)', report.omitted);
     }
     if (report.proxies.created) {
       const p = document.createElement('span');
       p.className = 'jp-PortingLabCopies-proxies';
-      p.textContent = ` · proxies: ${report.proxies.created} created, ${report.proxies.alive} alive`;
+      p.textContent =
+        ' · ' + trans.__('proxies: %1 created, %2 alive', report.proxies.created, report.proxies.alive);
       head.append(p);
     }
     group.append(head);
@@ -175,8 +192,19 @@ export class CopiesPanel extends Widget {
       const h = document.createElement('div');
       h.className = 'jp-PortingLabCopies-hint';
       h.dataset.code = hint.code;
-      h.textContent = (hint.line ? `line ${hint.line}: ` : '') + hint.message;
-      h.title = `More: ${hint.doc}`;
+      h.textContent =
+        (hint.line ? trans.__('line %1: ', hint.line) : '') + hintMessage(hint, trans, this._english) + ' ';
+      // the teaching notebook's section that explains it, opened in the lab
+      const more = document.createElement('a');
+      more.className = 'jp-PortingLabCopies-lesson';
+      more.href = '#';
+      more.textContent = trans.__('How: notebook 2, Python ↔ JavaScript');
+      more.title = trans.__('Open the teaching notebook at the section that explains this');
+      more.onclick = ev => {
+        ev.preventDefault();
+        this._onOpenLesson(hint.code);
+      };
+      h.append(more);
       group.append(h);
     }
     // a compact two-line layout that fits the default side bar (~250 px) and grows with it:
@@ -189,12 +217,12 @@ export class CopiesPanel extends Widget {
     head2.className = 'jp-PortingLabCopies-head';
     head2.setAttribute('role', 'row');
     for (const [name, cls] of [
-      ['Line', 'line'],
-      ['API · direction', 'what'],
-      ['Bytes', 'bytes'],
+      [trans.__('Line'), 'line'],
+      [trans.__('API · direction'), 'what'],
+      [trans.__('Bytes'), 'bytes'],
       ['', 'line'],
-      ['dtype · shape', 'meta'],
-      ['Time', 'time']
+      [trans.__('dtype · shape'), 'meta'],
+      [trans.__('Time'), 'time']
     ]) {
       const th = document.createElement('span');
       th.setAttribute('role', 'columnheader');
@@ -222,9 +250,14 @@ export class CopiesPanel extends Widget {
         tr.append(td);
         return td;
       };
-      const label = DIRECTION_LABELS[c.direction] ?? c.direction;
-      cell('line', c.line === null ? '' : String(c.line), c.line === null ? 'not called from this cell' : `line ${c.line} of the cell`);
-      const what = cell('what', '', `${c.api}: ${label} (${c.source === 'bridge' ? 'reported by the bridge' : 'Pyodide conversion'})`);
+      const label = directionLabel(c.direction, trans);
+      cell(
+        'line',
+        c.line === null ? '' : String(c.line),
+        c.line === null ? trans.__('not called from this cell') : trans.__('line %1 of the cell', c.line)
+      );
+      const origin = c.source === 'bridge' ? trans.__('reported by the bridge') : trans.__('Pyodide conversion');
+      const what = cell('what', '', `${c.api}: ${label} (${origin})`);
       const api = document.createElement('span');
       api.className = 'jp-PortingLabCopies-api';
       api.textContent = c.api;
@@ -235,7 +268,7 @@ export class CopiesPanel extends Widget {
       cell(
         'bytes',
         (c.exact ? '' : '≈ ') + c.bytes.toLocaleString('en-US'),
-        `${formatBytes(c.bytes)}${c.exact ? '' : ' (estimated)'}`
+        formatBytes(c.bytes) + (c.exact ? '' : ' ' + trans.__('(estimated)'))
       );
       cell('line', '');
       cell('meta', [c.dtype ?? '', c.shape ? c.shape.join('×') : ''].filter(x => x).join(' · '));
@@ -247,8 +280,11 @@ export class CopiesPanel extends Widget {
   }
 
   private _model: CopiesModel | null = null;
+  private _trans: TranslationBundle;
+  private _english: boolean;
   private _notebookName = '';
   private _onToggle: (on: boolean) => void;
+  private _onOpenLesson: (code: IHint['code']) => void;
   private _switch: HTMLInputElement;
   private _filter: HTMLInputElement;
   private _sort: HTMLSelectElement;

@@ -1,3 +1,5 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+
 /**
  * The messages of the comm target `portinglab.copies`, version 1.
  * Same field names as the kernel side (portinglab_kernel/tracer) and its JSON Schema
@@ -5,6 +7,9 @@
  */
 
 export const COMM_TARGET = 'portinglab.copies';
+
+/** The extension's translation domain (`translator.load(DOMAIN)`; locale files in portinglab_copies/locale). */
+export const DOMAIN = 'portinglab_copies';
 export const SCHEMA_ID = 'portinglab.copies';
 export const SCHEMA_VERSION = 1;
 
@@ -70,19 +75,68 @@ export interface ISetEnabled {
   enabled: boolean;
 }
 
-/** Words for a direction, as shown in the panel. */
-export const DIRECTION_LABELS: Record<string, string> = {
-  'py->js': 'Python → JS',
-  'js->py': 'JS → Python',
-  'py->opencv': 'Python → opencv.js heap',
-  'opencv->py': 'opencv.js heap → Python',
-  'py->ort': 'Python → onnxruntime heap',
-  'ort->py': 'onnxruntime heap → Python',
-  'js->opencv': 'JS → opencv.js heap',
-  'opencv->js': 'opencv.js heap → JS',
-  'js->ort': 'JS → onnxruntime heap',
-  'ort->js': 'onnxruntime heap → JS'
+/** The teaching notebook that explains the hints (content/en/ and content/zh/). */
+export const LESSON_NOTEBOOK = '02-python-and-javascript.ipynb';
+
+/**
+ * For each hint, the heading of the notebook's section that explains the cheaper way, per
+ * notebook language: JupyterLab's heading anchor (the heading's text, spaces → `-`).
+ * tests/site/test_copies_inspector.py checks that both notebooks have each heading.
+ */
+export const HINT_LESSONS: Record<IHint['code'], { en: string; zh: string }> = {
+  'to_js-large-buffer': { en: 'A-view-instead-of-a-copy', zh: '视图代替拷贝' },
+  'conversion-in-loop': { en: 'Conversions-inside-a-loop', zh: '循环中的转换' },
+  'proxies-alive': { en: 'Proxies-left-alive', zh: '未释放的代理' }
 };
+
+/** Words for a direction, as shown in the panel (in the lab's language). */
+export function directionLabel(direction: string, trans: TranslationBundle): string {
+  const labels: Record<string, string> = {
+    'py->js': trans.__('Python → JS'),
+    'js->py': trans.__('JS → Python'),
+    'py->opencv': trans.__('Python → opencv.js heap'),
+    'opencv->py': trans.__('opencv.js heap → Python'),
+    'py->ort': trans.__('Python → onnxruntime heap'),
+    'ort->py': trans.__('onnxruntime heap → Python'),
+    'js->opencv': trans.__('JS → opencv.js heap'),
+    'opencv->js': trans.__('opencv.js heap → JS'),
+    'js->ort': trans.__('JS → onnxruntime heap'),
+    'ort->js': trans.__('onnxruntime heap → JS')
+  };
+  return labels[direction] ?? direction;
+}
+
+/**
+ * A hint's text in the lab's language. The kernel sends it in English; in another language the
+ * same text is rebuilt from a translated template (its numbers read from the English one), and
+ * the kernel's English is kept when the two no longer match.
+ */
+export function hintMessage(hint: IHint, trans: TranslationBundle, english: boolean): string {
+  if (english) {
+    return hint.message;
+  }
+  if (hint.code === 'to_js-large-buffer') {
+    return trans.__(
+      'to_js copies the whole buffer into a new typed array. For a read-only view with no copy, pass create_proxy(array) to JS and call getBuffer() there (release() it after), or keep the data on one side.'
+    );
+  }
+  let m: RegExpMatchArray | null;
+  if (hint.code === 'conversion-in-loop' && (m = hint.message.match(/^(\S+) ran (\d+) times on line (\d+):/))) {
+    return trans.__(
+      '%1 ran %2 times on line %3: convert once outside the loop, or assign_to() into one preallocated buffer.',
+      m[1],
+      m[2],
+      m[3]
+    );
+  }
+  if (hint.code === 'proxies-alive' && (m = hint.message.match(/^(\d+) PyProxy/))) {
+    return trans.__(
+      '%1 PyProxy object(s) created in this cell are still alive: call .destroy() when JS no longer needs them (or use create_once_callable).',
+      m[1]
+    );
+  }
+  return hint.message;
+}
 
 export function formatBytes(n: number): string {
   if (n < 1000) {
@@ -103,7 +157,10 @@ export function formatMs(seconds: number): string {
   return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
 }
 
-export function summary(totals: { count: number; bytes: number; seconds: number }): string {
-  const copies = totals.count === 1 ? '1 copy' : `${totals.count} copies`;
+export function summary(
+  totals: { count: number; bytes: number; seconds: number },
+  trans: TranslationBundle
+): string {
+  const copies = trans._n('%1 copy', '%1 copies', totals.count);
   return `${copies} · ${formatBytes(totals.bytes)} · ${formatMs(totals.seconds)}`;
 }

@@ -196,6 +196,21 @@ def labextension_args() -> tuple[str, ...]:
     return (f"--FederatedExtensionAddon.extra_labextensions_path={LABEXTENSIONS}",)
 
 
+def install_extension_package(dest: Path) -> Path:
+    """`extension/` as a Python package in `dest` (pip --target: not in the venv), for the
+    `jupyter lite build` run only: its `jupyterlab.locale` entry point is how jupyterlab_server's
+    translation_utils, which JupyterLite's translation addon uses, finds the extension's own
+    zh_CN strings and merges them into the site's `api/translations/zh_CN.json`."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "-q", "--no-deps",
+         "--no-build-isolation", "--no-compile", "--target", str(dest), str(paths.ROOT / "extension")],
+        capture_output=True, text=True, stdin=subprocess.DEVNULL,
+    )
+    if proc.returncode != 0:
+        raise SiteError(f"installing extension/ for its translations failed:\n{proc.stderr[-3000:]}")
+    return dest
+
+
 def stage_lite_dir(work: Path) -> Path:
     """A lite dir holding only the build's inputs (links to the checkout).
 
@@ -211,9 +226,10 @@ def stage_lite_dir(work: Path) -> Path:
 
 
 def run_jupyter_lite_build(lite: Path, output: Path, pyodide_tarball: Path, work: Path,
-                           extra_args: tuple[str, ...] = (), log=print) -> None:
+                           extra_args: tuple[str, ...] = (), log=print,
+                           python_path: tuple[Path, ...] = ()) -> None:
     """`jupyter lite build` of the lite dir `lite`, with a fresh doit database (it lives in
-    the working folder, `lite`) and cache (in `work`)."""
+    the working folder, `lite`) and cache (in `work`); `python_path` goes before PYTHONPATH."""
     cmd = [
         sys.executable, "-m", "jupyter", "lite", "build",
         "--lite-dir", str(lite),
@@ -223,7 +239,10 @@ def run_jupyter_lite_build(lite: Path, output: Path, pyodide_tarball: Path, work
         *extra_args,
     ]
     log("[build] " + " ".join(cmd[2:]))
-    proc = subprocess.run(cmd, cwd=lite, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    env = dict(os.environ)
+    if python_path:
+        env["PYTHONPATH"] = os.pathsep.join([*map(str, python_path), *filter(None, [env.get("PYTHONPATH")])])
+    proc = subprocess.run(cmd, cwd=lite, capture_output=True, text=True, stdin=subprocess.DEVNULL, env=env)
     if proc.returncode != 0:
         raise SiteError(f"jupyter lite build failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
 
@@ -261,7 +280,8 @@ def build_site(output: Path = paths.OUTPUT, cache: Path = paths.CACHE, refresh: 
         stage_ocr_references(fetched, cache, work / "models-contents", log=log)
         extra_args = contents_args(lite, work / "models-contents") if models else ()
         extra_args += labextension_args()
-        run_jupyter_lite_build(lite, staged, tarball, work, extra_args=extra_args, log=log)
+        run_jupyter_lite_build(lite, staged, tarball, work, extra_args=extra_args, log=log,
+                               python_path=(install_extension_package(work / "extension-package"),))
         stage_vendor(fetched, staged)
         before, after = precompress(staged)
         log(f"[build] gzip: {before / 1e6:.1f} MB of text and wasm -> {after / 1e6:.1f} MB")

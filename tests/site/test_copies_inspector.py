@@ -64,16 +64,15 @@ def write_notebook(page, site_url, path, cells, open_it=True):
     page.evaluate(SAVE_NOTEBOOK_JS, [path, cells])
     if open_it:
         open_notebook(page, site_url, path)
-        # the extension starts the tracer with a silent request once the kernel answers
-        # kernel_info; cells sent before that run untraced, so wait for its comm
+        # the tracer's comm is open (cells run earlier are traced too: see
+        # test_cells_run_before_the_kernel_started_are_traced)
         page.wait_for_function(TRACER_CONNECTED_JS, timeout=120_000)
 
 
 TRACER_CONNECTED_JS = """
 () => {
   const s = document.querySelector('#portinglab-copies-panel .jp-PortingLabCopies-summary');
-  return s !== null && s.textContent.length > 0 && !s.textContent.includes('Open a notebook')
-    && !s.textContent.includes('waiting for the kernel');
+  return s !== null && s.dataset.connected === 'true';
 }
 """
 
@@ -177,3 +176,201 @@ def test_prebuilt_labextension_matches_its_sources():
     now = subprocess.run([sys.executable, str(ROOT / "extension/sources.py")], capture_output=True,
                          text=True, check=True).stdout
     assert now == stamp, "extension sources changed since the last build: run extension/build.sh"
+
+
+#: waits (polling every few ms) for the notebook's kernel *connection*, then at once runs every
+#: cell, without waiting for the kernel to start: resolves with the kernel's status at that moment
+RUN_AT_ONCE_JS = """
+async () => {
+  while (!window.jupyterapp) await new Promise(r => setTimeout(r, 5));
+  const app = window.jupyterapp;
+  let nb;
+  while (!(nb = app.shell.currentWidget) || !nb.sessionContext || !nb.sessionContext.session
+         || !nb.sessionContext.session.kernel || !nb.content.widgets.length)
+    await new Promise(r => setTimeout(r, 5));
+  const status = nb.sessionContext.session.kernel.status;
+  void app.commands.execute('notebook:run-all-cells');
+  return status;
+}
+"""
+
+#: restarts the kernel and, in the same tick, runs every cell (queued while it restarts)
+RESTART_AND_RUN_AT_ONCE_JS = """
+async () => {
+  const app = window.jupyterapp;
+  const nb = app.shell.currentWidget;
+  const restarted = nb.sessionContext.session.kernel.restart();
+  await app.commands.execute('notebook:run-all-cells');
+  await restarted;
+}
+"""
+
+RACE_CELLS = [
+    "import numpy as np\nfrom pyodide.ffi import to_js\nx = to_js(np.zeros(262144, np.float32))  # 1 MiB",
+    "import js\nm = js.Uint8Array.new(5000).to_py()",
+]
+
+
+def test_cells_run_before_the_kernel_started_are_traced(page, site_url):
+    """Issue 5's race: cells sent the moment the notebook opens (kernel still starting), and
+    again right after a restart, are traced: the extension's bootstrap always goes first."""
+    path = "copies-race-test.ipynb"
+    page.goto(site_url + "lab/index.html")
+    page.evaluate(SAVE_NOTEBOOK_JS, [path, RACE_CELLS])
+    page.goto(f"{site_url}lab/index.html?path={path}")
+    status = page.evaluate(RUN_AT_ONCE_JS)
+    assert status != "idle", "the kernel was already up: this test would not see the race"
+    page.wait_for_function(ALL_CELLS_RUN_JS, arg=2, timeout=300_000)
+    page.wait_for_function("() => document.querySelectorAll('.jp-PortingLabCopies-badge').length == 2",
+                           timeout=60_000)
+    badges = page.evaluate(BADGES_JS)
+    assert [b[1:] for b in badges] == [[1048576, 1], [5000, 1]], badges
+    page.evaluate("() => window.jupyterapp.commands.execute('portinglab-copies:open')")
+    assert page.evaluate(ROWS_JS, 1) == [["py->js", 1048576, "to_js", "3"]]
+    assert page.evaluate(ROWS_JS, 2) == [["js->py", 5000, "to_py", "2"]]
+
+    page.evaluate(RESTART_AND_RUN_AT_ONCE_JS)
+    page.wait_for_function(ALL_CELLS_RUN_JS, arg=2, timeout=300_000)
+    page.wait_for_function("() => document.querySelectorAll('.jp-PortingLabCopies-badge').length == 2",
+                           timeout=60_000)
+    assert [b[1:] for b in page.evaluate(BADGES_JS)] == [[1048576, 1], [5000, 1]]
+    assert page.evaluate(ROWS_JS, 2) == [["js->py", 5000, "to_py", "2"]]
+
+
+#: every code cell shows the prompt [1], [2], ... (its execution count, in order) and is idle
+ALL_CELLS_RUN_JS = """
+(n) => {
+  const cells = window.jupyterapp.shell.currentWidget.content.widgets.filter(c => c.model.type === 'code');
+  return cells.length === n && cells.every((c, i) => c.model.executionCount === i + 1
+    && c.model.executionState === 'idle');
+}
+"""
+
+
+def _hint_lessons() -> dict[str, dict[str, str]]:
+    """HINT_LESSONS of extension/src/types.ts: {hint code: {"en": anchor, "zh": anchor}}."""
+    src = (ROOT / "extension/src/types.ts").read_text(encoding="utf-8")
+    block = src[src.index("HINT_LESSONS"):].split("};", 1)[0]
+    return {code: {"en": en, "zh": zh} for code, en, zh in
+            re.findall(r"'([\w-]+)': \{ en: '([^']+)', zh: '([^']+)' \}", block)}
+
+
+def test_each_hint_links_to_a_section_of_the_teaching_notebook():
+    """Every hint code's anchor is a heading of notebook 2, in English and in Chinese."""
+    lessons = _hint_lessons()
+    assert set(lessons) == {"to_js-large-buffer", "conversion-in-loop", "proxies-alive"}
+    for lang in ("en", "zh"):
+        nb = json.loads((ROOT / f"content/{lang}/02-python-and-javascript.ipynb").read_text(encoding="utf-8"))
+        anchors = {line.lstrip("#").strip().replace(" ", "-")
+                   for c in nb["cells"] if c["cell_type"] == "markdown"
+                   for line in "".join(c["source"]).splitlines() if line.startswith("#")}
+        missing = [a[lang] for a in lessons.values() if a[lang] not in anchors]
+        assert not missing, (lang, missing, anchors)
+
+
+#: the notebook in the main area, and where the heading `id` sits relative to its viewport
+LESSON_SHOWN_JS = """
+(anchor) => {
+  const nb = window.jupyterapp.shell.currentWidget;
+  if (!nb || !nb.context || !nb.content) return null;
+  const h = nb.node.querySelector(`[id="${anchor}"]`);
+  if (!h) return {path: nb.context.path, visible: false};
+  const box = h.getBoundingClientRect(), view = nb.content.node.getBoundingClientRect();
+  return {path: nb.context.path, visible: box.top >= view.top - 1 && box.bottom <= view.bottom + 1};
+}
+"""
+
+
+def open_lesson_from_hint(page, anchor: str) -> str:
+    """Click the to_js hint's link in the panel; wait until the lesson's heading is in view."""
+    page.evaluate("() => window.jupyterapp.commands.execute('portinglab-copies:open')")
+    link = page.locator("#portinglab-copies-panel .jp-PortingLabCopies-hint[data-code='to_js-large-buffer'] "
+                        ".jp-PortingLabCopies-lesson")
+    text = link.inner_text()
+    link.click()
+    # the extension sets data-portinglab-lesson once the notebook's layout has settled
+    page.wait_for_selector(f".jp-NotebookPanel[data-portinglab-lesson={json.dumps(anchor, ensure_ascii=False)}]", timeout=60_000)
+    return text
+
+
+def test_hint_link_opens_the_teaching_notebook_at_its_section(page, site_url):
+    write_notebook(page, site_url, "copies-hint-test.ipynb", [RACE_CELLS[0]])
+    run_all_cells(page)
+    page.wait_for_selector(".jp-PortingLabCopies-badge", timeout=60_000)
+    # English is the default: the panel's title, the link's words
+    assert page.locator(".jp-SideBar .lm-TabBar-tab:has-text('Memory copies')").count() == 1
+    assert open_lesson_from_hint(page, _hint_lessons()["to_js-large-buffer"]["en"]) == "How: notebook 2, Python ↔ JavaScript"
+    shown = page.evaluate(LESSON_SHOWN_JS, _hint_lessons()["to_js-large-buffer"]["en"])
+    assert shown == {"path": "en/02-python-and-javascript.ipynb", "visible": True}
+    page.screenshot(path=str(ARTIFACTS / "copies-hint-lesson.png"))
+
+
+LOCALE = ROOT / "extension/portinglab_copies/locale/zh_CN/LC_MESSAGES/portinglab_copies.json"
+
+
+def test_every_extension_string_has_a_zh_cn_translation():
+    """Each trans.__ / trans._n message of extension/src has a Chinese translation with the same
+    placeholders (a string added in English only fails here)."""
+    messages = {}
+    for f in sorted((ROOT / "extension/src").glob("*.ts")):
+        src = f.read_text(encoding="utf-8")
+        for kind, msgid in re.findall(r"trans\.(__|_n)\(\s*'((?:[^'\\]|\\.)*)'", src):
+            messages[msgid.replace("\\'", "'")] = kind
+        # every translated call has a literal msgid (extraction above would miss a variable one)
+        assert not re.findall(r"trans\.(?:__|_n)\(\s*[^'\s]", src), f.name
+    catalog = json.loads(LOCALE.read_text(encoding="utf-8"))
+    assert catalog[""]["domain"] == "portinglab_copies" and catalog[""]["language"] == "zh-CN"
+    assert len(messages) > 50
+    for msgid, kind in messages.items():
+        assert msgid in catalog, f"no zh_CN translation for {msgid!r}"
+        # a plural needs as many forms as the English (JupyterLab ignores a 1-form plural)
+        assert len(catalog[msgid]) == (2 if kind == "_n" else 1), msgid
+        for text in catalog[msgid]:
+            assert sorted(re.findall(r"%\d", text)) == sorted(set(re.findall(r"%\d", msgid))) or kind == "_n", msgid
+    assert not set(catalog) - set(messages) - {""}, "translations of strings no longer used"
+
+
+def test_the_site_ships_the_extension_zh_cn_strings(built_site):
+    """The site build puts them into the lab's zh_CN translation data (jupyterlab.locale entry point)."""
+    data = json.loads((built_site / "api/translations/zh_CN.json").read_text(encoding="utf-8"))["data"]
+    assert data["portinglab_copies"] == json.loads(LOCALE.read_text(encoding="utf-8"))
+    assert "jupyterlab" in data  # the language pack itself is still there
+
+
+SET_LOCALE_JS = """
+async (locale) => {
+  while (!window.jupyterapp) await new Promise(r => setTimeout(r, 50));
+  await window.jupyterapp.restored;
+  await window.jupyterapp.serviceManager.settings.save(
+    '@jupyterlab/translation-extension:plugin', JSON.stringify({locale}));
+}
+"""
+
+
+def test_the_inspector_speaks_chinese(page, site_url):
+    """Lab language 中文: panel, badge, hint (and its link to the Chinese notebook), commands."""
+    page.goto(site_url + "lab/index.html")
+    page.evaluate(SET_LOCALE_JS, "zh_CN")
+    page.reload()
+    page.wait_for_selector("li.lm-MenuBar-item:has-text('文件')")
+    cells = [RACE_CELLS[0] + "\nfrom pyodide.ffi import create_proxy\nkept = create_proxy(len)"]
+    write_notebook(page, site_url, "copies-zh-test.ipynb", cells)
+    page.wait_for_selector("li.lm-MenuBar-item:has-text('文件')")
+    run_all_cells_zh = "() => window.jupyterapp.commands.execute('notebook:run-all-cells')"
+    page.evaluate(run_all_cells_zh)
+    badge = page.wait_for_selector(".jp-PortingLabCopies-badge", timeout=120_000)
+    assert re.fullmatch(r"1 次拷贝 · 1\.0 MB · [\d.]+ ms · 1 个代理仍存活", badge.inner_text()), badge.inner_text()
+    assert page.locator(".jp-SideBar .lm-TabBar-tab:has-text('内存拷贝')").count() == 1
+    page.evaluate("() => window.jupyterapp.commands.execute('portinglab-copies:open')")
+    hints = page.eval_on_selector_all("#portinglab-copies-panel .jp-PortingLabCopies-hint", "hs => hs.map(h => h.innerText)")
+    assert hints[0].startswith("第 3 行：to_js 会把整个缓冲区拷贝成一个新的类型化数组"), hints
+    assert hints[1].startswith("本单元格创建的 1 个 PyProxy 对象仍然存活"), hints
+    assert "追踪拷贝" in page.inner_text("#portinglab-copies-panel .jp-PortingLabCopies-toolbar")
+    labels = page.evaluate("""() => ['portinglab-copies:toggle', 'portinglab-restore:shipped',
+        'portinglab-export:ported-script'].map(c => window.jupyterapp.commands.label(c, {isPalette: true}))""")
+    assert labels == ["追踪内存拷贝（wasm↔JS）", "恢复原始版本（保留我的副本）", "将笔记本导出为移植脚本（.py + 网页，zip）"]
+    # the hint's link opens the Chinese notebook at its section
+    assert open_lesson_from_hint(page, _hint_lessons()["to_js-large-buffer"]["zh"]) == "怎么做：笔记本 2，Python ↔ JavaScript"
+    shown = page.evaluate(LESSON_SHOWN_JS, _hint_lessons()["to_js-large-buffer"]["zh"])
+    assert shown == {"path": "zh/02-python-and-javascript.ipynb", "visible": True}
+    page.screenshot(path=str(ARTIFACTS / "copies-inspector-zh_CN.png"))

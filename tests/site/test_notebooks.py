@@ -21,7 +21,9 @@ ERROR = re.compile(r"Traceback|^\w*(Error|Exception): ", re.M)
 #: what each notebook must print, beyond running with no error (by file name)
 EXPECTED = {
     "01-welcome.ipynb": ["numpy 2.0.2 66.0", "ch_PP-OCRv4_det_infer.onnx"],
-    "02-python-and-javascript.ipynb": ["42 int", "4 5.0", "det 736", "Float32Array 6", "JsProxy 2 10.9", "42", "proxy destroyed"],
+    "02-python-and-javascript.ipynb": ["42 int", "4 5.0", "det 736", "Float32Array 6", "JsProxy 2 10.9", "42", "proxy destroyed",
+                                       "view, no copy: 1000000 bytes; numpy sees 255",
+                                       "one copy, then numpy: 480 rows; 3 frames into one buffer", "once: 42"],
     "03-opencv-in-the-browser.ipynb": ["cv2 4.12.0", "cv2.threshold == np.where: ok", "bilateralFilter via opencv.js: (480, 640, 3) uint8"],
     "04-onnx-inference.ipynb": ["input  x", "run: (1, 2)", "run_async == run: ok", "released"],
     "06-keeping-data.ipynb": ["mounted /idb", "model cached into IndexedDB", "session from the cache"],
