@@ -194,6 +194,32 @@ def test_the_kernel_start_ships_bytecode_of_its_own_sources(built_site, fetched,
         folder / lock["ipython"]["file_name"]).namelist()
 
 
+def test_rewritten_archives_are_stored_and_served_as_one_gzip_stream(built_site):
+    """Pure-Python archives the bytecode step rewrote keep stored entries and get a .gz (smaller than
+    entry-by-entry deflate); archives with shared libraries keep deflate and get no .gz."""
+    import gzip
+    import io
+    import zipfile
+
+    folder = built_site / "static/pyodide"
+    lock = json.loads((folder / "pyodide-lock.json").read_text())["packages"]
+    for file in ("python_stdlib.zip", lock["ipython"]["file_name"], lock["jedi"]["file_name"]):
+        with zipfile.ZipFile(folder / file) as zf:
+            assert {i.compress_type for i in zf.infolist()} == {zipfile.ZIP_STORED}, file
+            deflated = io.BytesIO()
+            with zipfile.ZipFile(deflated, "w", zipfile.ZIP_DEFLATED) as out:
+                for info in zf.infolist():
+                    out.writestr(info.filename, zf.read(info))
+        gz = (folder / (file + ".gz")).read_bytes()
+        assert gzip.decompress(gz) == (folder / file).read_bytes()
+        assert len(gz) < len(deflated.getvalue()), file
+    numpy = folder / lock["numpy"]["file_name"]
+    with zipfile.ZipFile(numpy) as zf:
+        assert {i.compress_type for i in zf.infolist() if i.filename.endswith(".so")} == {zipfile.ZIP_DEFLATED}
+        assert "numpy/__pycache__/__init__.cpython-312.pyc" in zf.namelist()
+    assert not numpy.with_name(numpy.name + ".gz").exists()
+
+
 def test_without_node_the_build_says_what_it_needs(built_site, tmp_path, monkeypatch):
     """Compiling the start-up bytecode runs the site's Pyodide in Node: no Node, a clear error."""
     from portinglab.bytecode import BytecodeError, compile_startup
