@@ -139,3 +139,14 @@ def test_a_file_the_site_did_not_ship_is_refused(page, site_url):
     page.wait_for_selector("body[data-portinglab-restore='cancelled']", state="attached")
     assert page.evaluate(STORED_JS, "en/mine.ipynb")["cells"][0]["source"] == "print('mine')"
     assert not [n for n in page.evaluate(LIST_JS, "en") if "my copy" in n]
+
+
+def test_restore_in_the_notebook_app(page, site_url):
+    """The site's Notebook app (notebooks/index.html) has the command too; the reopened editor
+    shows the shipped file."""
+    page.goto(f"{site_url}notebooks/index.html?path={PATH}")
+    page.wait_for_selector(".jp-Notebook .jp-Cell")
+    page.evaluate(APP_JS)
+    assert page.evaluate(EDIT_JS, [MARK, True]) is False
+    copy = run_and_confirm(page, lambda: page.evaluate(f"() => {{ void window.jupyterapp.commands.execute('{COMMAND}'); }}"))
+    assert_restored(page, site_url, copy)
