@@ -305,6 +305,33 @@ def test_hint_link_opens_the_teaching_notebook_at_its_section(page, site_url):
     page.screenshot(path=str(ARTIFACTS / "copies-hint-lesson.png"))
 
 
+def test_hint_link_in_the_notebook_app_opens_the_teaching_notebook(page, site_url):
+    """In the Notebook app (one document per browser tab) the hint's link opens notebook 2 in a new tab."""
+    path = "copies-hint-notebook-app.ipynb"
+    write_notebook(page, site_url, path, [RACE_CELLS[0]], open_it=False)
+    page.goto(f"{site_url}notebooks/index.html?path={path}")
+    page.wait_for_selector(".jp-Notebook .jp-CodeCell")
+    page.wait_for_function(KERNEL_IDLE_JS, timeout=180_000)
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_selector(".jp-Notebook .jp-CodeCell .jp-PortingLabCopies-badge", timeout=180_000)
+    page.locator(".jp-Notebook .jp-CodeCell .jp-PortingLabCopies-badge").first.click()
+    link = page.locator("#portinglab-copies-panel .jp-PortingLabCopies-hint[data-code='to_js-large-buffer'] "
+                        ".jp-PortingLabCopies-lesson")
+    with page.context.expect_page(timeout=30_000) as opened:
+        link.click()
+    lesson = opened.value
+    try:
+        lesson.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+        assert "path=en%2F02-python-and-javascript.ipynb" in lesson.url, lesson.url
+        heading = _hint_lessons()["to_js-large-buffer"]["en"].replace("-", " ")
+        first = lesson.locator(".jp-Notebook .jp-MarkdownCell").first.inner_text()
+        assert "Python" in first and "JavaScript" in first, first
+        source = json.loads((ROOT / "content/en/02-python-and-javascript.ipynb").read_text(encoding="utf-8"))
+        assert any(heading in "".join(c["source"]) for c in source["cells"] if c["cell_type"] == "markdown")
+    finally:
+        lesson.close()
+
+
 LOCALE = ROOT / "extension/portinglab_copies/locale/zh_CN/LC_MESSAGES/portinglab_copies.json"
 
 
