@@ -144,12 +144,12 @@ def open_notebook(page, site_url: str, path: str) -> None:
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", state="attached")
 
 
-def run_all_cells(page, timeout_ms: int = 180_000) -> None:
-    """Run > Run All Cells, as a user would, and wait until every code cell has run."""
+def run_all_cells(page, timeout_ms: int = 180_000, until: str = ALL_CELLS_RAN_JS) -> None:
+    """Run > Run All Cells, as a user would, and wait until every code cell has run (or `until`)."""
     page.click(".jp-Notebook")
     page.click("li.lm-MenuBar-item:has-text('Run')")
     page.click("li.lm-Menu-item:has-text('Run All Cells')")
-    page.wait_for_function(ALL_CELLS_RAN_JS, timeout=timeout_ms)
+    page.wait_for_function(until, timeout=timeout_ms)
 
 
 def cell_outputs(page) -> list[str]:

@@ -50,17 +50,22 @@ def kernel_top_level_modules() -> tuple[str, ...]:
     return tuple(Path(p).name.removesuffix(".py") for p in conf["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"])
 
 
-def build_kernel_wheel(dest: Path) -> ExtraWheel:
-    """Build the kernel-side package (`kernel/`) into a wheel in `dest`."""
-    meta = tomllib.loads((paths.KERNEL_PACKAGE / "pyproject.toml").read_text())["project"]
-    env = {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
+def _pip(what: str, command: str, *args: str, env: dict | None = None) -> None:
+    """Run the venv's pip offline-safe (no dependencies, no build isolation: nothing is fetched)."""
     proc = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-         "--disable-pip-version-check", "-q", "-w", str(dest), str(paths.KERNEL_PACKAGE)],
+        [sys.executable, "-m", "pip", command, "--no-deps", "--no-build-isolation", "--disable-pip-version-check",
+         "-q", *args],
         env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL,
     )
     if proc.returncode != 0:
-        raise SiteError(f"building the kernel wheel failed:\n{proc.stderr[-3000:]}")
+        raise SiteError(f"{what} failed:\n{proc.stderr[-3000:]}")
+
+
+def build_kernel_wheel(dest: Path) -> ExtraWheel:
+    """Build the kernel-side package (`kernel/`) into a wheel in `dest`."""
+    meta = tomllib.loads((paths.KERNEL_PACKAGE / "pyproject.toml").read_text())["project"]
+    _pip("building the kernel wheel", "wheel", "-w", str(dest), str(paths.KERNEL_PACKAGE),
+         env={**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH})
     wheel = dest / f"portinglab_kernel-{meta['version']}-py3-none-any.whl"
     # its dependencies are Pyodide packages (numpy, ...): the lock loads them with it
     depends = tuple(re.split(r"[\s<>=!~;\[]", req, maxsplit=1)[0] for req in meta.get("dependencies", []))
@@ -201,13 +206,8 @@ def install_extension_package(dest: Path) -> Path:
     `jupyter lite build` run only: its `jupyterlab.locale` entry point is how jupyterlab_server's
     translation_utils, which JupyterLite's translation addon uses, finds the extension's own
     zh_CN strings and merges them into the site's `api/translations/zh_CN.json`."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "-q", "--no-deps",
-         "--no-build-isolation", "--no-compile", "--target", str(dest), str(paths.ROOT / "extension")],
-        capture_output=True, text=True, stdin=subprocess.DEVNULL,
-    )
-    if proc.returncode != 0:
-        raise SiteError(f"installing extension/ for its translations failed:\n{proc.stderr[-3000:]}")
+    _pip("installing extension/ for its translations", "install", "--no-compile", "--target", str(dest),
+         str(paths.ROOT / "extension"))
     return dest
 
 

@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from browser import ALL_CELLS_RAN_JS, cell_outputs, open_notebook
+from browser import run_all_cells as run_all_cells_until
 from conftest import ARTIFACTS
 from portinglab import ocr_reference, paths
 
@@ -71,10 +72,7 @@ CELLS_RAN_OR_ERROR_JS = """
 
 def run_all_cells(page, timeout_ms: int = 180_000) -> None:
     """Run > Run All Cells and wait until every code cell has run, or one shows a traceback."""
-    page.click(".jp-Notebook")
-    page.click("li.lm-MenuBar-item:has-text('Run')")
-    page.click("li.lm-Menu-item:has-text('Run All Cells')")
-    page.wait_for_function(CELLS_RAN_OR_ERROR_JS, timeout=timeout_ms)
+    run_all_cells_until(page, timeout_ms, until=CELLS_RAN_OR_ERROR_JS)
 
 
 # the notebook renders only the cells near its viewport: bring a cell (by its code) there
