@@ -2,8 +2,8 @@
 never started.
 
 Each sample is one cell as the kernel runs it: the tracer's pre-cell hook, the workload, the
-post-cell hook that builds the cell's report (the comm send is not included: no front end
-listens here). Sides, all in one kernel (`tracer.start()` once): *on*; *off* (switched off: the
+post-cell hook that builds the cell's report, and the report's JSON encoding (what the comm's
+send costs the kernel; no front end listens here). Sides, all in one kernel (`tracer.start()` once): *on*; *off* (switched off: the
 hooks still run, and return at once); *never* (off, and the hooks not run: a kernel that never
 started the tracer, with the same heap and JIT state). One round = the three in one order, then in the
 reverse order (off, on, never, never, on, off; the order rotates through all six from round to
@@ -130,6 +130,8 @@ def sample(name, mode):
     workload(name)
     if mode != "never":
         tracer._post_run_cell()  # ... and after it: the report
+    if mode == "on":
+        json.dumps(tracer._reports[-1])  # what sending it costs (the comm serializes it as JSON)
     t = time.perf_counter() - t0
     tracer.set_enabled(True)
     return t

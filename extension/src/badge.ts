@@ -2,7 +2,7 @@ import { Cell } from '@jupyterlab/cells';
 import { NotebookPanel } from '@jupyterlab/notebook';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { CopiesModel } from './model';
-import { formatBytes, summary } from './types';
+import { formatBytes, summary, untimedNote } from './types';
 
 const BADGE = 'jp-PortingLabCopies-badge';
 
@@ -63,11 +63,16 @@ export class BadgeManager {
       (report.proxies.alive
         ? ' · ' + trans._n('%1 proxy alive', '%1 proxies alive', report.proxies.alive)
         : '');
-    badge.title = trans.__(
-      '%1 bytes copied (%2); open the Memory copies panel',
-      report.totals.bytes.toLocaleString('en-US'),
-      formatBytes(report.totals.bytes)
-    );
+    badge.title = [
+      trans.__(
+        '%1 bytes copied (%2); open the Memory copies panel',
+        report.totals.bytes.toLocaleString('en-US'),
+        formatBytes(report.totals.bytes)
+      ),
+      untimedNote(report.totals, trans)
+    ]
+      .filter(Boolean)
+      .join('\n');
   }
 
   dispose(): void {

@@ -72,10 +72,11 @@ export class CopiesModel {
     return this._reports.get(executionCount);
   }
 
-  totals(): { count: number; bytes: number; seconds: number; cells: number } {
+  totals(): { count: number; bytes: number; seconds: number; untimed: number; cells: number } {
     let count = 0;
     let bytes = 0;
     let seconds = 0;
+    let untimed = 0;
     let cells = 0;
     for (const r of this._reports.values()) {
       if (r.totals.count) {
@@ -84,8 +85,9 @@ export class CopiesModel {
       count += r.totals.count;
       bytes += r.totals.bytes;
       seconds += r.totals.seconds;
+      untimed += r.totals.untimed ?? 0;
     }
-    return { count, bytes, seconds, cells };
+    return { count, bytes, seconds, untimed, cells };
   }
 
   clear(): void {

@@ -9,7 +9,8 @@ import {
   ICellReport,
   ICopy,
   IHint,
-  summary
+  summary,
+  untimedNote
 } from './types';
 
 export type SortKey = 'order' | 'bytes' | 'time' | 'line';
@@ -177,6 +178,7 @@ export class CopiesPanel extends Widget {
     head.className = 'jp-PortingLabCopies-cellHeader';
     head.textContent = `[${report.execution_count}] ${summary(report.totals, trans)}`;
     head.dataset.bytes = String(report.totals.bytes);
+    head.title = untimedNote(report.totals, trans);
     if (report.omitted) {
       head.textContent += ' ' + trans.__('(%1 more not listed)', report.omitted);
     }

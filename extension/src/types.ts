@@ -55,7 +55,8 @@ export interface ICellReport {
   enabled: true;
   copies: ICopy[];
   omitted: number;
-  totals: { count: number; bytes: number; seconds: number };
+  /** untimed (optional): copies past the rows counted but not timed (under 256 KiB) */
+  totals: { count: number; bytes: number; seconds: number; untimed?: number };
   proxies: { created: number; alive: number };
   hints: IHint[];
 }
@@ -158,9 +159,22 @@ export function formatMs(seconds: number): string {
 }
 
 export function summary(
-  totals: { count: number; bytes: number; seconds: number },
+  totals: { count: number; bytes: number; seconds: number; untimed?: number },
   trans: TranslationBundle
 ): string {
   const copies = trans._n('%1 copy', '%1 copies', totals.count);
-  return `${copies} · ${formatBytes(totals.bytes)} · ${formatMs(totals.seconds)}`;
+  // some small copies were counted, not timed: the time is a lower bound
+  const time = (totals.untimed ? '≥ ' : '') + formatMs(totals.seconds);
+  return `${copies} · ${formatBytes(totals.bytes)} · ${time}`;
+}
+
+/** What a cell's totals leave out, for a tooltip ('' when nothing). */
+export function untimedNote(totals: { untimed?: number }, trans: TranslationBundle): string {
+  return totals.untimed
+    ? trans._n(
+        '%1 small copy past the listed ones was counted but not timed (under 256 KiB: shorter than the clock step)',
+        '%1 small copies past the listed ones were counted but not timed (under 256 KiB: shorter than the clock step)',
+        totals.untimed
+      )
+    : '';
 }

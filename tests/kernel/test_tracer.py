@@ -12,6 +12,7 @@ import pytest
 SCHEMA = json.loads((Path(__file__).parents[2] / "kernel/src/portinglab_kernel/tracer/report.schema.json")
                     .read_text(encoding="utf-8"))
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
+ROWS = SCHEMA["$defs"]["cell"]["properties"]["copies"]["maxItems"]  # copies itemized per cell (tracer.MAX_ROWS)
 
 LAST_REPORT = """
 import json, portinglab_kernel.tracer as _t
@@ -120,11 +121,15 @@ def test_inference_session_run(traced):
 
 
 def test_rows_beyond_the_cap_count_in_totals(traced):
+    assert traced.run("print(tracer.MAX_ROWS)") == f"{ROWS}\n"
     traced.run("f = js.Float32Array.new(4)\nfor i in range(250):\n    f.to_py()")
     report = last_report(traced)
-    assert len(report["copies"]) == 200 and report["omitted"] == 50
+    assert len(report["copies"]) == ROWS and report["omitted"] == 250 - ROWS
     assert report["totals"]["count"] == 250 and report["totals"]["bytes"] == 250 * 16
     assert {(c["line"], c["dtype"], tuple(c["shape"])) for c in report["copies"]} == {(3, "float32", (4,))}
+    # conversions past the rows keep their line: the loop hint counts all of them
+    assert [(h["code"], h["line"]) for h in report["hints"]] == [("conversion-in-loop", 3)]
+    assert "ran 250 times" in report["hints"][0]["message"]
 
 
 def test_collect_copies_beside_the_tracer_gets_named_dtypes(traced):
@@ -176,10 +181,54 @@ def test_bridged_loop_beyond_the_cap_totals_exact(traced):
                "for i in range(130):\n"
                "    cv2.resize(a, (5, 4))")
     report = last_report(traced)
-    assert report["totals"]["count"] == 260 and report["omitted"] == 60 and len(report["copies"]) == 200
+    assert report["totals"]["count"] == 260 and report["omitted"] == 260 - ROWS and len(report["copies"]) == ROWS
     assert report["totals"]["bytes"] == 130 * (200 + 40)
     assert {(c["line"], c["dtype"]) for c in report["copies"]} == {(3, "uint16")}
     assert report["hints"] == []  # bridged calls are not conversions
+    # past the rows, bridge.js counted the copies; copies this small are not timed
+    assert report["totals"]["untimed"] == 260 - ROWS
+
+
+def test_bridged_loop_past_the_rows_costs_python_nothing(traced):
+    # past the itemized rows the cv2 bridge's Python half reports nothing (bridge.js counts);
+    # large copies are still timed there, so the cell's time covers them
+    _cv2(traced)
+    out = traced.json("import json\nfrom portinglab_kernel.opencv import mats\n"
+                      "calls, orig = [], mats.record_two\n"
+                      "def spy(*a):\n"
+                      "    calls.append(a[0])\n"
+                      "    return orig(*a)\n"
+                      "mats.record_two = spy\n"
+                      "try:\n"
+                      "    a = np.zeros((512, 512, 3), np.uint8)\n"
+                      "    for i in range(40):\n"
+                      "        cv2.resize(a, (400, 400))\n"
+                      "finally:\n"
+                      "    mats.record_two = orig\n"
+                      "print(json.dumps(len(calls)))")
+    assert out == ROWS // 2  # two copies per call: one report per call while itemizing, then none
+    report = last_report(traced)
+    assert report["totals"]["count"] == 80 and report["totals"]["bytes"] == 40 * (512 * 512 * 3 + 400 * 400 * 3)
+    assert report["totals"]["untimed"] == 0  # every copy >= 256 KiB: timed
+    assert report["totals"]["seconds"] >= sum(c["seconds"] for c in report["copies"])
+
+
+def test_inference_session_loop_past_the_rows(traced):
+    try:
+        traced.run("import onnxruntime as ort\n"
+                   "sess = ort.InferenceSession('/drive/models/ch_PP-OCRv4_det_infer.onnx')")
+    except AssertionError as e:
+        pytest.skip(f"the onnxruntime bridge or its model is not available here: {e}")
+    traced.run("inp = np.zeros((1, 3, 32, 32), np.float32)\n"
+               "for i in range(20):\n"
+               "    out = sess.run(None, {sess.get_inputs()[0].name: inp})")
+    report = last_report(traced)
+    per_run = [c for c in report["copies"] if c["line"] == 3]
+    assert len(report["copies"]) == ROWS and per_run == report["copies"]
+    n = len({(c["direction"], c["bytes"]) for c in per_run})  # copies per run
+    assert report["totals"]["count"] == 20 * n
+    one_run = sum(c["bytes"] for c in report["copies"][:n])
+    assert report["totals"]["bytes"] == 20 * one_run
 
 
 def test_copies_from_a_function_of_an_earlier_cell(traced):
@@ -213,7 +262,7 @@ def test_collect_copies_gets_normalised_copies_from_the_bridges(traced):
 def test_a_cell_without_copies_or_proxies(traced):
     traced.run("x = 1 + 1")
     report = last_report(traced)
-    assert report["copies"] == [] and report["totals"] == {"count": 0, "bytes": 0, "seconds": 0.0}
+    assert report["copies"] == [] and report["totals"] == {"count": 0, "bytes": 0, "seconds": 0.0, "untimed": 0}
     assert report["proxies"] == {"created": 0, "alive": 0} and report["hints"] == []
 
 

@@ -8,15 +8,23 @@ nobody collects. The bridges' hot path is two lines around each copy:
     ...copy...
     t and record(direction, nbytes, api, dtype, shape, t)
 
+A bridge whose copies are made in its own JS can count them there instead (`register_counter`:
+count, bytes, milliseconds, read once per cell by the tracer) and then calls `record_counted`
+only while a collector wants each copy itemized (`_detail`): the tracer itemizes a cell's first
+`tracer.MAX_ROWS` copies; the rest then cost the Python side nothing (their totals come from the
+counter).
+
 `record` takes positional fields as they are (``dtype`` may be a numpy dtype, ``shape`` any
 sequence, ``nbytes`` any integer): naming and converting is left to whoever reads them, once.
 `record_copy` is the keyword form for other code (it validates and converts at once).
-`set_enabled(False)` makes both no-ops.
+`set_enabled(False)` makes all of them no-ops.
 
-A collector is a plain list (it gets `Copy` objects) or an object with
-``add(direction, nbytes, api, dtype, shape, seconds, end, exact, source, depth)`` (the copies
-tracer), where ``end`` is the `perf_counter` time the copy ended and ``depth`` the stack depth,
-seen from ``add``, of the code that asked for the copy (-1: the same place as the previous copy).
+A collector is a plain list (it gets `Copy` objects, every copy itemized) or an object with
+``add(direction, nbytes, api, dtype, shape, seconds, end, exact, source, depth, counted)`` and a
+``detail`` attribute (the copies tracer), where ``end`` is the `perf_counter` time the copy
+ended, ``depth`` the stack depth, seen from ``add``, of the code that asked for the copy (-1: the
+same place as the previous copy) and ``counted`` whether a registered counter counted it too.
+Collectors are added and removed with `add_sink` / `remove_sink`.
 
 Directions use fixed names so Python and the front end agree:
 ``py->js``, ``js->py``, ``py->opencv``, ``opencv->py``, ``py->ort``, ``ort->py``,
@@ -57,12 +65,63 @@ class Copy:
 
 _enabled = True
 _sinks: list = []  # collectors: lists (of Copy) or objects with add(...)
+#: some collector wants each copy itemized now (counting bridges skip `record_counted` otherwise)
+_detail = False
+_counters: list = []  # the bridges' own counters (see `register_counter`)
+_counter_state: list = []  # (on, detail) last set on each counter
 
 
 def set_enabled(on: bool) -> None:
     """Turn recording on or off for the whole kernel."""
     global _enabled
     _enabled = bool(on)
+    refresh()
+
+
+def add_sink(sink) -> None:
+    """Start collecting into `sink` (a list, or an object with ``add`` and ``detail``)."""
+    _sinks.append(sink)
+    refresh()
+
+
+def remove_sink(sink) -> None:
+    """Stop collecting into `sink` (no error if it is not collecting)."""
+    try:
+        _sinks.remove(sink)
+    except ValueError:
+        pass
+    refresh()
+
+
+def refresh() -> None:
+    """Recompute who wants what after a collector came, went, or has itemized enough: `_detail`,
+    and the counters' ``on`` (a counter counts only while someone collects)."""
+    global _detail
+    _detail = bool(_enabled and any(s.__class__ is list or s.detail for s in _sinks))
+    state = (bool(_enabled and _sinks), _detail)
+    for i, c in enumerate(_counters):
+        if _counter_state[i] != state:  # a JS property set is a crossing: only on change
+            c.on, c.detail = _counter_state[i] = state
+
+
+def register_counter(counter) -> None:
+    """A bridge's own count of the copies it makes: an object (a JS one, usually) with a
+    writable ``on`` (count only while true) and ``read()`` -> ``"count,bytes,milliseconds,untimed"``,
+    all since it was made, and a writable ``detail``: time every copy (the collectors itemize
+    them) rather than only the large ones. Copies it counts are reported with `record_counted`."""
+    _counters.append(counter)
+    _counter_state.append(None)
+    refresh()
+
+
+def read_counters() -> list[tuple[int, int, float, int]]:
+    """(count, bytes, seconds, untimed) of every registered counter, in registration order;
+    ``untimed``: copies counted with their bytes but not timed."""
+    out = []
+    for c in _counters:
+        n, b, ms, untimed = str(c.read()).split(",")
+        out.append((int(n), int(float(b)), float(ms) / 1000.0, int(untimed)))
+    return out
 
 
 def enabled() -> bool:
@@ -110,11 +169,26 @@ def record(direction: str, nbytes, api: str, dtype, shape, started, again: bool 
             sink.add(direction, nbytes, api, dtype, shape, seconds, end, True, "bridge", -1 if again else 2)
 
 
-def record_two(api: str, direction: str, nbytes, dtype, shape, started, middle,
-               direction2: str, nbytes2, dtype2, shape2) -> None:
-    """`record` for a call that made two copies, one after the other: the first from
-    `started` to `middle` (``perf_counter()`` times), the second from `middle` to now (one
-    clock read and one look-up of the line for both)."""
+def record_counted(direction: str, nbytes, api: str, dtype, shape, seconds: float, again: bool = False) -> None:
+    """`record` for a copy a registered counter counted too, timed by the bridge itself
+    (`seconds`); called only while `_detail`: the collectors itemize it, the totals take it from
+    the counter."""
+    end = perf_counter()
+    if not _enabled:
+        return
+    if direction not in DIRECTIONS:
+        _check(direction)
+    for sink in _sinks:
+        if sink.__class__ is list:
+            sink.append(as_copy(direction, nbytes, api, dtype, shape, seconds))
+        else:
+            sink.add(direction, nbytes, api, dtype, shape, seconds, end, True, "bridge", -1 if again else 2, True)
+
+
+def record_two(api: str, direction: str, nbytes, dtype, shape, seconds: float,
+               direction2: str, nbytes2, dtype2, shape2, seconds2: float) -> None:
+    """`record_counted` for a call that made two copies, one after the other (one clock read
+    and one look-up of the line for both)."""
     end = perf_counter()
     if not _enabled:
         return
@@ -123,11 +197,24 @@ def record_two(api: str, direction: str, nbytes, dtype, shape, started, middle,
         _check(direction2)
     for sink in _sinks:
         if sink.__class__ is list:
-            sink.append(as_copy(direction, nbytes, api, dtype, shape, middle - started))
-            sink.append(as_copy(direction2, nbytes2, api, dtype2, shape2, end - middle))
+            sink.append(as_copy(direction, nbytes, api, dtype, shape, seconds))
+            sink.append(as_copy(direction2, nbytes2, api, dtype2, shape2, seconds2))
         else:
-            sink.add(direction, nbytes, api, dtype, shape, middle - started, middle, True, "bridge", 2)
-            sink.add(direction2, nbytes2, api, dtype2, shape2, end - middle, end, True, "bridge", -1)
+            sink.add(direction, nbytes, api, dtype, shape, seconds, end - seconds2, True, "bridge", 2, True)
+            sink.add(direction2, nbytes2, api, dtype2, shape2, seconds2, end, True, "bridge", -1, True)
+
+
+def unwrapped(fn):
+    """The Pyodide function a tracer wrapper stands for (`fn` itself if it is none): bridges call
+    conversions directly, as they report their own copies."""
+    return getattr(fn, "__portinglab_wraps__", fn)
+
+
+def ffi(name: str):
+    """Pyodide's own ``pyodide.ffi.<name>`` (not the tracer's wrapper of it)."""
+    import pyodide.ffi
+
+    return unwrapped(getattr(pyodide.ffi, name))
 
 
 def record_copy(direction: str, nbytes: int, api: str, *, dtype=None,
@@ -159,8 +246,8 @@ def collect_copies() -> Iterator[list[Copy]]:
     [('py->opencv', 6220800), ('opencv->py', 62208)]
     """
     sink: list[Copy] = []
-    _sinks.append(sink)
+    add_sink(sink)
     try:
         yield sink
     finally:
-        _sinks.remove(sink)
+        remove_sink(sink)

@@ -6,11 +6,37 @@
 // Memory: every Mat/MatVector a call creates goes into `arena`; the Python half
 // calls release() in a `finally`, so nothing outlives the call, also on errors.
 // Copies: the only bulk copies are HEAPU8.set() between the two wasm heaps (one per
-// input, one per output); the Python half records each of them.
+// input, one per output). While someone collects copies (`stats.on`, set by the Python
+// half) each is timed and counted here, in `stats`: the copies tracer reads the totals
+// once per cell, and the Python half itemizes a copy only while the tracer wants it (with
+// the time measured here), so a call whose copies are only counted costs Python nothing.
 (function (cv, py) {
   "use strict";
   const arena = [];
   const track = (o) => { arena.push(o); return o; };
+
+  //
+  // Each copy is timed while the Python half itemizes copies (`stats.detail`); past a cell's
+  // itemized rows only copies of at least `timedFrom` bytes are (a smaller one takes less than
+  // the page's 0.1 ms clock step, and two clock reads cost more than it): the others are
+  // counted, bytes and all, as `untimed`.
+  const stats = {
+    on: false, detail: false, timedFrom: 262144,
+    count: 0, bytes: 0, ms: 0, untimed: 0,
+    last: 0,  // milliseconds of the last copy
+    read() { return `${this.count},${this.bytes},${this.ms},${this.untimed}`; },
+  };
+  // -> a start time, or -1: not timed
+  const begin = (nbytes) => (stats.on && (stats.detail || nbytes >= stats.timedFrom) ? performance.now() : -1);
+  // one copy of `nbytes` took `ms` (-1: not timed; several set() calls may make one copy): -> ms
+  function count(ms, nbytes) {
+    if (!stats.on || !nbytes) return 0;
+    stats.count++; stats.bytes += nbytes;
+    if (ms < 0) { stats.untimed++; return 0; }
+    stats.ms += ms; stats.last = ms;
+    return ms;
+  }
+  const done = (t0, nbytes) => (stats.on ? count(t0 < 0 ? -1 : performance.now() - t0, nbytes) : 0);
 
   // opencv.js throws a bare number (a pointer to a cv::Exception) for C++ errors
   // and embind errors for bad JS arguments: turn both into an Error whose message
@@ -47,37 +73,42 @@
     threshold: (s, d, a) => cv.threshold(s, d, a[0], a[1], a[2]),
   };
   let pending = null;
-  const describe = (m, ret) => m.empty() ? `0,0,${m.type()},0,${ret}`
-    : `${m.rows},${m.cols},${m.type()},${m.total() * m.elemSize()},${ret}`;
+  const describe = (m, ms, ret) => m.empty() ? `0,0,${m.type()},0,${ms},${ret}`
+    : `${m.rows},${m.cols},${m.type()},${m.total() * m.elemSize()},${ms},${ret}`;
 
   const H = {
     cv,
-    // -> "rows,cols,type,nbytes,retval" of the result (kept pending), or a tagged error
+    stats,
+    // -> "rows,cols,type,nbytes,ms,retval" of the result (kept pending; ms: the input's copy),
+    // or a tagged error
     unary(name, ptr, nbytes, rows, cols, type, ...a) {
       try {
         const src = H.matIn(ptr, nbytes, rows, cols, type, false);
+        const ms = nbytes ? stats.last : 0;
         const dst = track(new cv.Mat());
         const ret = UNARY[name](src, dst, a);
         pending = dst;
-        return describe(dst, ret === undefined ? "" : ret);
+        return describe(dst, ms, ret === undefined ? "" : ret);
       } catch (e) {
         H.release();
         return errorText(e);
       }
     },
-    // copy the pending result to ptr (Pyodide heap) and release the call's Mats
+    // copy the pending result to ptr (Pyodide heap) and release the call's Mats; -> ms
     finish(ptr, nbytes) {
       try {
         if (nbytes) {
-          const off = pending.data.byteOffset;
+          const off = pending.data.byteOffset, t0 = begin(nbytes);
           py.HEAPU8.set(cv.HEAPU8.subarray(off, off + nbytes), ptr);
+          return done(t0, nbytes);
         }
+        return 0;
       } finally {
         pending = null;
         H.release();
       }
     },
-    // findContours fused: -> "n,totalBytes,hierarchyRows,hierarchyCols" (vector and hierarchy pending)
+    // findContours fused: -> "n,totalPoints,hierarchyRows,hierarchyCols" (vector and hierarchy pending)
     contours(ptr, nbytes, rows, cols, type, mode, method, ox, oy) {
       try {
         const src = H.matIn(ptr, nbytes, rows, cols, type, false);
@@ -97,18 +128,28 @@
         return errorText(e);
       }
     },
-    // points of every contour back to back (int32 x,y) at ptr, counts at countsPtr, hierarchy at hierPtr
+    // points of every contour back to back (int32 x,y) at ptr, counts at countsPtr, hierarchy at
+    // hierPtr; -> "ms of the points' copy,ms of the hierarchy's"
     finishContours(ptr, countsPtr, hierPtr, hierBytes) {
       try {
         const [v, h, rowsOf, offsetOf] = pending;
         py.HEAP32.set(rowsOf, countsPtr >> 2);
-        let off = ptr;
+        let total = 0;
+        for (let i = 0; i < rowsOf.length; i++) total += rowsOf[i] * 8;
+        let off = ptr, t0 = begin(total);
         for (let i = 0; i < rowsOf.length; i++) {
           const nb = rowsOf[i] * 8;
           if (nb) py.HEAPU8.set(cv.HEAPU8.subarray(offsetOf[i], offsetOf[i] + nb), off);
           off += nb;
         }
-        if (hierBytes) py.HEAPU8.set(cv.HEAPU8.subarray(h.data.byteOffset, h.data.byteOffset + hierBytes), hierPtr);
+        const ms = done(t0, off - ptr);
+        let msHier = 0;
+        if (hierBytes) {
+          t0 = begin(hierBytes);
+          py.HEAPU8.set(cv.HEAPU8.subarray(h.data.byteOffset, h.data.byteOffset + hierBytes), hierPtr);
+          msHier = done(t0, hierBytes);
+        }
+        return `${ms},${msHier}`;
       } finally {
         pending = null;
         H.release();
@@ -119,7 +160,11 @@
       let m;
       try { m = new cv.Mat(rows, cols, type); } catch (e) { throw new Error(errorText(e)); }  // e.g. out of memory
       if (!owned) arena.push(m);
-      if (nbytes) cv.HEAPU8.set(py.HEAPU8.subarray(ptr, ptr + nbytes), m.data.byteOffset);
+      if (nbytes) {
+        const t0 = begin(nbytes);
+        cv.HEAPU8.set(py.HEAPU8.subarray(ptr, ptr + nbytes), m.data.byteOffset);
+        done(t0, nbytes);
+      }
       return m;
     },
     empty() { return track(new cv.Mat()); },
@@ -128,14 +173,21 @@
     vectorIn(ptr, countsPtr, n, type, pointBytes) {
       const v = track(new cv.MatVector());
       const counts = py.HEAP32.subarray(countsPtr >> 2, (countsPtr >> 2) + n);
-      let off = ptr;
+      let off = ptr, ms = 0, total = 0;
+      for (let i = 0; i < n; i++) total += counts[i] * pointBytes;
+      const timed = begin(total) >= 0;  // several parts: each timed (the Mats' making is not the copy)
       for (let i = 0; i < n; i++) {
         const m = track(new cv.Mat(counts[i], 1, type));
         const nb = counts[i] * pointBytes;
-        if (nb) cv.HEAPU8.set(py.HEAPU8.subarray(off, off + nb), m.data.byteOffset);
+        if (nb) {
+          const t0 = timed ? performance.now() : 0;
+          cv.HEAPU8.set(py.HEAPU8.subarray(off, off + nb), m.data.byteOffset);
+          if (timed) ms += performance.now() - t0;
+        }
         off += nb;
         v.push_back(m);
       }
+      count(timed ? ms : -1, off - ptr);  // one copy of all the points
       return v;
     },
     // [rows, cols, type, nbytes] of a Mat (continuous, as results are)
@@ -143,12 +195,13 @@
       if (m.empty()) return [0, 0, m.type(), 0];
       return [m.rows, m.cols, m.type(), m.total() * m.elemSize()];
     },
-    // Mat -> numpy buffer at ptr (Pyodide heap): one copy
+    // Mat -> numpy buffer at ptr (Pyodide heap): one copy; -> ms
     matOut(m, ptr, nbytes) {
-      if (!nbytes) return;
+      if (!nbytes) return 0;
       if (!m.isContinuous()) throw new Error("result Mat is not continuous");
-      const off = m.data.byteOffset;
+      const off = m.data.byteOffset, t0 = begin(nbytes);
       py.HEAPU8.set(cv.HEAPU8.subarray(off, off + nbytes), ptr);
+      return done(t0, nbytes);
     },
     // metas of a MatVector, flattened: [rows, cols, type, nbytes, rows, ...]
     vectorMeta(v) {
@@ -160,17 +213,23 @@
       }
       return out;
     },
-    // every Mat of a vector, back to back, into one buffer at ptr
+    // every Mat of a vector, back to back, into one buffer at ptr: one copy; -> ms
     vectorOut(v, ptr) {
-      let off = ptr;
+      let off = ptr, ms = 0;
+      const timed = begin(Infinity) >= 0;  // sizes unknown before the loop: timed while counting
       for (let i = 0, n = v.size(); i < n; i++) {
         const m = v.get(i);
         try {
           const nb = m.total() * m.elemSize();
-          if (nb) py.HEAPU8.set(cv.HEAPU8.subarray(m.data.byteOffset, m.data.byteOffset + nb), off);
+          if (nb) {
+            const t0 = timed ? performance.now() : 0;
+            py.HEAPU8.set(cv.HEAPU8.subarray(m.data.byteOffset, m.data.byteOffset + nb), off);
+            if (timed) ms += performance.now() - t0;
+          }
           off += nb;
         } finally { m.delete(); }
       }
+      return count(timed ? ms : -1, off - ptr);
     },
     size(w, h) { return new cv.Size(w, h); },
     point(x, y) { return new cv.Point(x, y); },

@@ -67,6 +67,9 @@ def load(progress=None) -> tuple:
     cv = js.cv
     source = resources.files(__package__).joinpath("bridge.js").read_text(encoding="utf-8")
     H = js.eval(source)(cv, pyodide_js._module)
+    from ..copies import register_counter
+
+    register_counter(H.stats)  # bridge.js counts its copies itself (see mats.py)
     _state.update(cv=cv, H=H, url=url, seconds=time.perf_counter() - t0, timing=timing)
     if shown and _state["seconds"] > PROGRESS_AFTER_S:
         say(f"cv2: opencv.js ready in {_state['seconds']:.1f} s")

@@ -2,19 +2,19 @@
 
 An input array is read from a view of the Pyodide heap at its data pointer and
 copied once into a new Mat's data on the opencv.js heap (no `to_js` intermediate);
-a result is copied once from the Mat's data into a fresh numpy array. Each copy is
-reported with `copies.record` at the source (a clock is read only while someone
-listens).
+a result is copied once from the Mat's data into a fresh numpy array. bridge.js times
+and counts every copy while someone collects them (its `stats`, a registered counter of
+`copies`); the Python half itemizes a copy (`record_counted`, with bridge.js's time) only
+while a collector wants it (`copies._detail`), so past a cell's first rows a bridged call
+costs the Python side nothing more.
 """
 
 from __future__ import annotations
 
-from time import perf_counter
-
 import numpy as np
 
 from .. import copies as _copies
-from ..copies import record, record_two
+from ..copies import record_counted, record_two
 from .errors import bad_argument, error, from_tagged
 from .loader import load
 
@@ -79,9 +79,9 @@ def mat_in(H, arr: np.ndarray | None, api: str, owned: bool = False):
     if arr is None or arr.size == 0:
         return H.empty()
     rows, cols, typ = geometry(arr)
-    t = _copies._sinks and perf_counter()  # [] when nobody listens: no clock read
     m = H.matIn(pointer(arr), arr.nbytes, rows, cols, typ, owned)
-    t and record("py->opencv", arr.nbytes, api, arr.dtype, arr.shape, t)
+    if _copies._detail:
+        record_counted("py->opencv", arr.nbytes, api, arr.dtype, arr.shape, H.stats.last / 1000)
     return m
 
 
@@ -106,17 +106,17 @@ def mat_out(H, m, api: str, dst: np.ndarray | None = None):
         out = dst  # opencv-python writes into a matching dst and returns it
     else:
         out = np.empty(shape, dtype)
-    t = _copies._sinks and perf_counter()
-    H.matOut(m, pointer(out), nbytes)
-    t and record("opencv->py", nbytes, api, dtype, shape, t)
+    ms = H.matOut(m, pointer(out), nbytes)
+    if _copies._detail:
+        record_counted("opencv->py", nbytes, api, dtype, shape, ms / 1000)
     return out
 
 
 def mat_back_into(H, m, arr: np.ndarray, api: str) -> None:
     """Copy a Mat (drawn on) back into the numpy array it came from: in-place drawing."""
-    t = _copies._sinks and perf_counter()
-    H.matOut(m, pointer(arr), arr.nbytes)
-    t and record("opencv->py", arr.nbytes, api, arr.dtype, arr.shape, t)
+    ms = H.matOut(m, pointer(arr), arr.nbytes)
+    if _copies._detail and arr.nbytes:
+        record_counted("opencv->py", arr.nbytes, api, arr.dtype, arr.shape, ms / 1000)
 
 
 def vector_in(H, arrays, name: str, func: str):
@@ -142,9 +142,9 @@ def vector_in(H, arrays, name: str, func: str):
     dtype = pts[0].dtype if pts else np.dtype(np.int32)
     packed = np.ascontiguousarray(np.concatenate(pts).astype(dtype, copy=False) if pts else np.zeros((0, 2), dtype))
     counts = np.array([len(p) for p in pts], np.int32)
-    t = _copies._sinks and perf_counter()
     v = H.vectorIn(pointer(packed), pointer(counts), len(pts), mat_type(DEPTH_OF[dtype], 2), 2 * dtype.itemsize)
-    t and record("py->opencv", packed.nbytes, func, dtype, packed.shape, t)
+    if _copies._detail and packed.nbytes:
+        record_counted("py->opencv", packed.nbytes, func, dtype, packed.shape, H.stats.last / 1000)
     return v
 
 
@@ -156,9 +156,9 @@ def vector_out(H, v, api: str) -> tuple:
     items = [meta[i:i + 4] for i in range(0, len(meta), 4)]
     total = sum(it[3] for it in items)
     buf = np.empty(total, np.uint8)
-    t = _copies._sinks and perf_counter()
-    H.vectorOut(v, pointer(buf))
-    t and record("opencv->py", total, api, None, (total,), t)
+    ms = H.vectorOut(v, pointer(buf))
+    if _copies._detail and total:
+        record_counted("opencv->py", total, api, None, (total,), ms / 1000)
     out, off = [], 0
     for rows, cols, typ, nb in items:
         shape, dtype = array_shape(rows, cols, typ)
@@ -203,17 +203,16 @@ def unary(H, name: str, src, dst, *args, src_name: str = "src"):
     else:
         rows, cols, typ = geometry(arr)
         ptr, nbytes = pointer(arr), arr.nbytes
-    t = _copies._sinks and perf_counter()
     r = H.unary(name, ptr, nbytes, rows, cols, typ, *args)
-    t1 = t and perf_counter()  # the input copy's end (it ran inside H.unary, with the operation)
     if r.startswith("@@"):
         raise from_tagged(r, name)
     try:
-        orows, ocols, otyp, onbytes, ret = r.split(",")
+        orows, ocols, otyp, onbytes, ms_in, ret = r.split(",")
         onbytes = int(onbytes)
         if not onbytes:
-            t and nbytes and record("py->opencv", nbytes, name, arr.dtype, arr.shape, t)
             H.finish(0, 0)
+            if _copies._detail and nbytes:
+                record_counted("py->opencv", nbytes, name, arr.dtype, arr.shape, float(ms_in) / 1000)
             return ret, None
         shape, dtype = array_shape(int(orows), int(ocols), int(otyp))
         if (dst is not None and isinstance(dst, np.ndarray) and dst.shape == shape and dst.dtype == dtype
@@ -221,13 +220,13 @@ def unary(H, name: str, src, dst, *args, src_name: str = "src"):
             out = dst
         else:
             out = np.empty(shape, dtype)
-        H.finish(pointer(out), onbytes)
-        if t:  # the output copy is timed from the input copy's end: one clock read fewer
+        ms_out = H.finish(pointer(out), onbytes)
+        if _copies._detail:  # else bridge.js counted them: nothing to do here
             if nbytes:
-                record_two(name, "py->opencv", nbytes, arr.dtype, arr.shape, t, t1, "opencv->py", onbytes, dtype,
-                           shape)
+                record_two(name, "py->opencv", nbytes, arr.dtype, arr.shape, float(ms_in) / 1000,
+                           "opencv->py", onbytes, dtype, shape, ms_out / 1000)
             else:
-                record("opencv->py", onbytes, name, dtype, shape, t1)
+                record_counted("opencv->py", onbytes, name, dtype, shape, ms_out / 1000)
         return ret, out
     except BaseException:
         H.release()
@@ -247,18 +246,19 @@ def contours(H, image, mode: int, method: int, ox: int, oy: int):
     if r.startswith("@@"):
         raise from_tagged(r, name)
     try:
-        if nbytes:
-            _copies._sinks and record("py->opencv", nbytes, name, arr.dtype, arr.shape, 0)
+        if nbytes and _copies._detail:
+            record_counted("py->opencv", nbytes, name, arr.dtype, arr.shape, H.stats.last / 1000)
         n, total, hrows, hcols = (int(x) for x in r.split(","))
         points = np.empty((total, 1, 2), np.int32)
         counts = np.empty(max(n, 1), np.int32)
         hier = np.empty((hrows, hcols, 4), np.int32) if hrows else None
-        t = _copies._sinks and perf_counter()
-        H.finishContours(pointer(points), pointer(counts), pointer(hier) if hier is not None else 0,
-                         hier.nbytes if hier is not None else 0)
-        t and record("opencv->py", points.nbytes, name, "int32", points.shape, t, bool(nbytes))
-        if hier is not None:
-            _copies._sinks and record("opencv->py", hier.nbytes, name, "int32", hier.shape, 0, True)
+        ms, ms_hier = H.finishContours(pointer(points), pointer(counts), pointer(hier) if hier is not None else 0,
+                                       hier.nbytes if hier is not None else 0).split(",")
+        if _copies._detail:
+            if points.nbytes:
+                record_counted("opencv->py", points.nbytes, name, "int32", points.shape, float(ms) / 1000, bool(nbytes))
+            if hier is not None:
+                record_counted("opencv->py", hier.nbytes, name, "int32", hier.shape, float(ms_hier) / 1000, True)
         ends = np.cumsum(counts[:n]).tolist()
         starts = [0] + ends[:-1]
         return tuple(points[a:b] for a, b in zip(starts, ends)), hier

@@ -54,9 +54,9 @@ def call_settled(obj, method: str, *args):
             "obj", "method", "args",
             "return Promise.resolve().then(() => obj[method](...args))"
             ".then(value => ({ok: true, value}), error => ({ok: false, error}));")
-    from pyodide.ffi import to_js
+    from ..copies import ffi
 
-    return _state["settle"](obj, method, to_js(list(args), create_pyproxies=False))
+    return _state["settle"](obj, method, ffi("to_js")(list(args), create_pyproxies=False))
 
 
 def unwrap(settled):

@@ -431,7 +431,9 @@ class InferenceSession:
 
     def _start(self, output_names, input_feed, run_options):
         """Check the inputs, hand them to onnxruntime-web; returns (promise, names, held)."""
-        from pyodide.ffi import to_js
+        from ..copies import ffi
+
+        to_js = ffi("to_js")  # the run's own conversions are not the user's copies
 
         held = Borrowed()
         try:

@@ -15,7 +15,7 @@ from time import perf_counter
 import numpy as np
 
 from .. import copies as _copies
-from ..copies import record
+from ..copies import record, unwrapped
 
 #: onnxruntime-web tensor type -> (numpy dtype, onnx type string, PyBuffer view type)
 ORT_TYPES = {
@@ -69,8 +69,10 @@ class Borrowed:
 def to_ort(ort, name: str, arr: np.ndarray, type_: str, held: Borrowed, api: str):
     """An ort.Tensor over `arr` (already of the right dtype); no copy for numeric data."""
     import js
-    from pyodide.ffi import create_proxy, to_js
 
+    from ..copies import ffi
+
+    to_js, create_proxy = ffi("to_js"), ffi("create_proxy")  # not the tracer's wrappers: counted here
     dims = to_js([int(d) for d in arr.shape])
     if type_ == "string":
         started = _copies._sinks and perf_counter()
@@ -122,7 +124,7 @@ def from_ort(tensor, api: str) -> np.ndarray:
     data = _bytes_view()(tensor)
     if type_ == "string":
         started = _copies._sinks and perf_counter()
-        out = np.array(list(data.to_py()), dtype=object).reshape(dims)
+        out = np.array(list(unwrapped(type(data).to_py)(data)), dtype=object).reshape(dims)
         if started:
             nbytes = sum(len(s.encode()) for s in out.reshape(-1))
             record("ort->js", nbytes, api, "str", dims, 0)
@@ -136,6 +138,6 @@ def from_ort(tensor, api: str) -> np.ndarray:
     _copies._sinks and record("ort->js", out.nbytes, api, dtype, dims, 0)
     if out.nbytes:
         started = _copies._sinks and perf_counter()
-        data.assign_to(out.reshape(-1).view(np.uint8))
+        unwrapped(type(data).assign_to)(data, out.reshape(-1).view(np.uint8))
         started and record("js->py", out.nbytes, api, dtype, dims, started)
     return out

@@ -28,8 +28,9 @@ from . import _ffi
 SCHEMA_ID = "portinglab.copies"
 SCHEMA_VERSION = 1
 COMM_TARGET = "portinglab.copies"
-#: rows kept per cell; the rest are counted in `totals` and `omitted`
-MAX_ROWS = 200
+#: copies itemized per cell (rows); the rest are counted in `totals` and `omitted`: itemizing, and
+#: the report's rows, are most of what tracing costs (docs/copies-inspector.md, Overhead)
+MAX_ROWS = 50
 LARGE_TO_JS = 64 * 1024
 LOOP_REPEATS = 10
 DOC = "docs/copies-inspector.md"
@@ -58,38 +59,61 @@ def _slow_cell_frame(f):
 
 
 class _CellSink:
-    """The collector of one cell (see `portinglab_kernel.copies`): one tuple per copy,
-    ``(direction, bytes, api, dtype, shape, seconds, end, code, lasti, exact, source)``, as the
-    reporter gave them (``dtype`` may be a numpy dtype, ``bytes`` any integer, ``end`` a
+    """The collector of one cell (see `portinglab_kernel.copies`): one tuple per itemized copy,
+    ``(direction, bytes, api, dtype, shape, seconds, end, code, lasti, exact, source, counted)``,
+    as the reporter gave them (``dtype`` may be a numpy dtype, ``bytes`` any integer, ``end`` a
     `perf_counter` time), with ``code``/``lasti`` the code object and instruction offset of the
     innermost cell frame at the time of the copy (None/-1 when the call came from elsewhere).
     Nothing else happens per copy: lines, names, dicts, totals and hints are made once, by
-    `_report`, when the cell ends."""
+    `_report`, when the cell ends.
 
-    __slots__ = ("rows", "offset", "last", "ffi")
+    The first `MAX_ROWS` copies are itemized (`rows`); after them ``detail`` turns off, so
+    bridges that count their own copies stop reporting them, and the others are only added up
+    (`count`, `nbytes`, `seconds`), except conversions: they keep their place (`more_ffi`), which
+    the loop hints count."""
+
+    __slots__ = ("rows", "offset", "last", "ffi", "detail", "more_ffi", "count", "nbytes", "seconds")
 
     def __init__(self):
         self.rows: list = []
         self.offset = time.time() - perf_counter()  # perf_counter -> wall clock
         self.last = (None, -1)  # the place of the last copy
         self.ffi = False  # set by the conversions' wrappers: the hints look at those rows only
+        self.detail = True
+        self.more_ffi: list = []
+        self.count = self.nbytes = 0
+        self.seconds = 0.0
 
-    def add(self, direction, nbytes, api, dtype, shape, seconds, end, exact, source, depth):
+    def add(self, direction, nbytes, api, dtype, shape, seconds, end, exact, source, depth, counted=False):
+        rows = self.rows
+        if not self.detail:
+            if counted:  # its counter has it
+                return
+            if source != "ffi":
+                self.count += 1
+                self.nbytes += nbytes
+                self.seconds += seconds
+                return
+            rows = self.more_ffi
         if depth < 0:  # the same call as the last copy
             code, lasti = self.last
-            self.rows.append((direction, nbytes, api, dtype, shape, seconds, end, code, lasti, exact, source))
-            return
-        # find the notebook's frame by module name, in C (walking f_back would make a frame
-        # object per frame); then make only that frame's object
-        m = _modname(depth)  # depth: seen from here (0 = add)
-        while m is not None and m != NOTEBOOK_MODULE:
-            depth += 1
-            m = _modname(depth)
-        f = _getframe(depth) if m is not None else None
-        if f is not None and not f.f_code.co_filename.startswith(CELL_FILE):  # __main__, not a cell (%run)
-            f = _slow_cell_frame(f)
-        self.last = place = (f.f_code, f.f_lasti) if f is not None else (None, -1)
-        self.rows.append((direction, nbytes, api, dtype, shape, seconds, end, place[0], place[1], exact, source))
+            rows.append((direction, nbytes, api, dtype, shape, seconds, end, code, lasti, exact, source, counted))
+        else:
+            # find the notebook's frame by module name, in C (walking f_back would make a frame
+            # object per frame); then make only that frame's object
+            m = _modname(depth)  # depth: seen from here (0 = add)
+            while m is not None and m != NOTEBOOK_MODULE:
+                depth += 1
+                m = _modname(depth)
+            f = _getframe(depth) if m is not None else None
+            if f is not None and not f.f_code.co_filename.startswith(CELL_FILE):  # __main__, not a cell (%run)
+                f = _slow_cell_frame(f)
+            self.last = place = (f.f_code, f.f_lasti) if f is not None else (None, -1)
+            rows.append((direction, nbytes, api, dtype, shape, seconds, end, place[0], place[1], exact, source,
+                         counted))
+        if self.detail and len(rows) >= MAX_ROWS:
+            self.detail = False
+            _copies.refresh()
 
 
 def _line_of(code, lasti: int) -> int | None:
@@ -103,13 +127,14 @@ def _line_of(code, lasti: int) -> int | None:
 
 
 class _Cell:
-    __slots__ = ("count", "msg_id", "sink", "started", "pyproxies")
+    __slots__ = ("count", "msg_id", "sink", "started", "pyproxies", "counted")
 
     def __init__(self, count, msg_id):
         self.count, self.msg_id = count, msg_id
         self.sink = _CellSink()
         self.started = time.time()
         self.pyproxies = None  # the JS Array of the PyProxies made in the cell, on first need
+        self.counted = _copies.read_counters()  # the bridges' own counts, at the start
 
     def proxies(self):
         """The cell's JS Array of PyProxies (made on first use: a cell that makes none costs no JS call)."""
@@ -137,7 +162,7 @@ def _pre_run_cell(info=None):
         msg_id = None
     cell = _Cell(getattr(shell, "execution_count", None), msg_id if isinstance(msg_id, str) else None)
     _current.append(cell)
-    _copies._sinks.append(cell.sink)
+    _copies.add_sink(cell.sink)
     _ffi.State.cell = cell
 
 
@@ -193,11 +218,14 @@ def _proxies_hint(alive: int) -> dict:
                        "call .destroy() when JS no longer needs them (or use create_once_callable)."}
 
 
-def _report(cell: _Cell) -> dict:
-    """The cell's message (schema `report.schema.json`) from its raw rows: everything the
-    recording left for later (lines, dtype names, ints, lists, wall-clock times, totals, hints)."""
-    raw = cell.sink.rows
-    offset = cell.sink.offset
+def _report(cell: _Cell, counted: list | None = None) -> dict:
+    """The cell's message (schema `report.schema.json`) from its raw rows, its sums of the copies
+    not itemized and the bridges' counters (`counted`: as `copies.read_counters()` now):
+    everything the recording left for later (lines, dtype names, ints, lists, wall-clock times,
+    totals, hints)."""
+    sink = cell.sink
+    raw = sink.rows
+    offset = sink.offset
     lines: dict = {}  # (id(code), lasti) -> line, resolved once each
 
     def line(code, lasti):
@@ -210,17 +238,28 @@ def _report(cell: _Cell) -> dict:
     rows = [{"direction": r[0], "bytes": int(r[1]), "api": r[2], "dtype": dtype_name(r[3]),
              "shape": list(r[4]) if r[4] is not None else None, "seconds": r[5],
              "at": offset + r[6], "line": line(r[7], r[8]), "exact": r[9], "source": r[10]}
-            for r in raw[:MAX_ROWS]]
+            for r in raw]
+    # totals: what the Python side saw (itemized rows not counted by a bridge, conversions past the
+    # rows, sums of the rest) plus what the bridges counted themselves since the cell started
+    own = [r for r in raw if not r[11]] + sink.more_ffi
+    count = len(own) + sink.count
+    nbytes = int(sum(map(_bytes_of, own))) + int(sink.nbytes)
+    seconds = float(sum(map(_seconds_of, own))) + sink.seconds
+    if counted is None:
+        counted = _copies.read_counters()
+    untimed = 0
+    for i, (n, b, s, u) in enumerate(counted):
+        n0, b0, s0, u0 = cell.counted[i] if i < len(cell.counted) else (0, 0, 0.0, 0)  # registered during the cell
+        count, nbytes, seconds, untimed = count + n - n0, nbytes + b - b0, seconds + s - s0, untimed + u - u0
     created = int(cell.pyproxies.length) if cell.pyproxies is not None else 0
     alive = _alive(cell.pyproxies)
-    ffi = [r for r in raw if r[10] == "ffi"] if cell.sink.ffi else []  # the hints' subject
+    ffi = [r for r in raw if r[10] == "ffi"] + sink.more_ffi if sink.ffi else []  # the hints' subject
     return {
         "schema": SCHEMA_ID, "version": SCHEMA_VERSION, "type": "cell",
         "execution_count": cell.count, "msg_id": cell.msg_id,
         "started": cell.started, "enabled": True,
-        "copies": rows, "omitted": max(0, len(raw) - MAX_ROWS),
-        "totals": {"count": len(raw), "bytes": int(sum(map(_bytes_of, raw))),
-                   "seconds": float(sum(map(_seconds_of, raw)))},
+        "copies": rows, "omitted": max(0, count - len(rows)),
+        "totals": {"count": count, "bytes": nbytes, "seconds": max(0.0, seconds), "untimed": untimed},
         "proxies": {"created": created, "alive": alive},
         "hints": _hints(ffi, line, alive),
     }
@@ -230,14 +269,12 @@ def _post_run_cell():
     if not _current:
         return
     cell = _current.pop()
-    try:
-        _copies._sinks.remove(cell.sink)
-    except ValueError:
-        pass
+    counted = _copies.read_counters()  # before the collector goes: counters stop with the last one
+    _copies.remove_sink(cell.sink)
     _ffi.State.cell = None
     if not _state["enabled"]:
         return
-    _send(_report(cell))
+    _send(_report(cell, counted))
 
 
 def _send(msg: dict) -> None:
@@ -270,9 +307,7 @@ def set_enabled(on: bool) -> None:
     elif not on and _state["enabled"]:
         _ffi.unpatch(ns)
         while _current:  # a cell switching tracing off: drop its collector
-            cell = _current.pop()
-            if cell.sink in _copies._sinks:
-                _copies._sinks.remove(cell.sink)
+            _copies.remove_sink(_current.pop().sink)
         _ffi.State.cell = None
     _state["enabled"] = on
     _send(_state_message())

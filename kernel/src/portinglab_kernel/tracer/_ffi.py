@@ -177,6 +177,7 @@ def _wrap_to_js(orig):
         return result
 
     to_js.__wrapped__ = orig
+    to_js.__portinglab_wraps__ = orig  # what `copies.unwrapped` gives the bridges
     to_js.__doc__ = orig.__doc__
     return to_js
 
@@ -189,6 +190,7 @@ def _wrap_create_proxy(orig):
         return proxy
 
     create_proxy.__wrapped__ = orig
+    create_proxy.__portinglab_wraps__ = orig  # what `copies.unwrapped` gives the bridges
     create_proxy.__doc__ = orig.__doc__
     return create_proxy
 
@@ -229,6 +231,7 @@ def _wrap_method(name, orig, direction):
 
     method.__name__ = name
     method.__wrapped__ = orig
+    method.__portinglab_wraps__ = orig  # what `copies.unwrapped` gives the bridges
     method.__doc__ = orig.__doc__
     return method
 
