@@ -8,7 +8,7 @@ nobody collects. The bridges' hot path is two lines around each copy:
     ...copy...
     t and record(direction, nbytes, api, dtype, shape, t)
 
-A bridge whose copies are made in its own JS can count them there instead (`register_counter`:
+A bridge whose copies are made in its own JS can count them there instead (`new_counter`:
 count, bytes, milliseconds, read once per cell by the tracer) and then calls `record_counted`
 only while a collector wants each copy itemized (`_detail`): the tracer itemizes a cell's first
 `tracer.MAX_ROWS` copies; the rest then cost the Python side nothing (their totals come from the
@@ -34,6 +34,7 @@ Directions use fixed names so Python and the front end agree:
 from __future__ import annotations
 
 import time
+from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -67,8 +68,7 @@ _enabled = True
 _sinks: list = []  # collectors: lists (of Copy) or objects with add(...)
 #: some collector wants each copy itemized now (counting bridges skip `record_counted` otherwise)
 _detail = False
-_counters: list = []  # the bridges' own counters (see `register_counter`)
-_counter_state: list = []  # (on, detail) last set on each counter
+_counters: list = []  # the bridges' own counters (see `Counter`)
 
 
 def set_enabled(on: bool) -> None:
@@ -95,37 +95,59 @@ def remove_sink(sink) -> None:
 
 def refresh() -> None:
     """Recompute who wants what after a collector came, went, or has itemized enough: `_detail`,
-    and the counters' ``on`` (a counter counts only while someone collects)."""
+    and the counters' flags (a counter counts only while someone collects)."""
     global _detail
     _detail = bool(_enabled and any(s.__class__ is list or s.detail for s in _sinks))
-    state = (bool(_enabled and _sinks), _detail)
-    for i, c in enumerate(_counters):
-        if _counter_state[i] != state:  # a JS property set is a crossing: only on change
-            c.on, c.detail = _counter_state[i] = state
+    on = 1.0 if _enabled and _sinks else 0.0
+    for c in _counters:
+        c.cells[0], c.cells[1] = on, float(_detail)
 
 
-def register_counter(counter) -> None:
-    """A bridge's own count of the copies it makes: an object (a JS one, usually) with a
-    writable ``on`` (count only while true) and ``read()`` -> ``"count,bytes,milliseconds,untimed"``,
-    all since it was made, and a writable ``detail``: time every copy (the collectors itemize
-    them) rather than only the large ones. Copies it counts are reported with `record_counted`."""
-    _counters.append(counter)
-    _counter_state.append(None)
+#: past a cell's itemized copies, counting bridges time only copies of at least this many bytes
+TIMED_FROM_BYTES = 256 * 1024
+
+
+class Counter:
+    """The counts a bridge keeps of the copies it makes in its own JS: 8 float64s in the
+    Pyodide heap (`address`), which that JS reads and writes directly (`py.HEAPF64`), so
+    neither switching it nor reading it is a call across. Slots: ``on`` (count while 1, set
+    by `refresh`), ``detail`` (time every copy: the collectors itemize them; else only copies
+    of at least ``timed_from`` bytes), ``count``, ``bytes``, ``ms``, ``untimed`` (copies
+    counted but not timed), ``last`` (milliseconds of the last timed copy), ``timed_from``.
+    Copies it counts are reported, while itemized, with `record_counted`."""
+
+    ON, DETAIL, COUNT, BYTES, MS, UNTIMED, LAST, TIMED_FROM = range(8)
+
+    def __init__(self, timed_from: int = TIMED_FROM_BYTES):
+        self.cells = array("d", [0.0] * 8)  # fixed size: never moves
+        self.cells[self.TIMED_FROM] = timed_from
+
+    @property
+    def address(self) -> int:
+        """Byte address of the slots in the Pyodide heap (8-aligned)."""
+        return self.cells.buffer_info()[0]
+
+    @property
+    def last_seconds(self) -> float:
+        return self.cells[self.LAST] / 1000.0
+
+    def read(self) -> tuple[int, int, float, int]:
+        """(count, bytes, seconds, untimed) since it was made."""
+        c = self.cells
+        return int(c[2]), int(c[3]), c[4] / 1000.0, int(c[5])
+
+
+def new_counter() -> Counter:
+    """A `Counter` for a bridge, registered: the copies tracer reads it once per cell."""
+    c = Counter()
+    _counters.append(c)
     refresh()
+    return c
 
 
 def read_counters() -> list[tuple[int, int, float, int]]:
-    """(count, bytes, seconds, untimed) of every registered counter, in registration order;
-    ``untimed``: copies counted with their bytes but not timed."""
-    out = []
-    for c in _counters:
-        n, b, ms, untimed = str(c.read()).split(",")
-        out.append((int(n), int(float(b)), float(ms) / 1000.0, int(untimed)))
-    return out
-
-
-def enabled() -> bool:
-    return _enabled
+    """(count, bytes, seconds, untimed) of every counter, in the order they were made."""
+    return [c.read() for c in _counters]
 
 
 def dtype_name(dtype) -> str | None:

@@ -6,37 +6,39 @@
 // Memory: every Mat/MatVector a call creates goes into `arena`; the Python half
 // calls release() in a `finally`, so nothing outlives the call, also on errors.
 // Copies: the only bulk copies are HEAPU8.set() between the two wasm heaps (one per
-// input, one per output). While someone collects copies (`stats.on`, set by the Python
-// half) each is timed and counted here, in `stats`: the copies tracer reads the totals
+// input, one per output). While someone collects copies the Python half sets a flag, and
+// each copy is counted here (count, bytes, milliseconds): the copies tracer reads the totals
 // once per cell, and the Python half itemizes a copy only while the tracer wants it (with
 // the time measured here), so a call whose copies are only counted costs Python nothing.
-(function (cv, py) {
+// The flags and counts live in 8 float64s in the Pyodide heap at byte `countsAt` (a
+// `portinglab_kernel.copies.Counter`): both sides read and write them with no call across.
+(function (cv, py, countsAt) {
   "use strict";
   const arena = [];
   const track = (o) => { arena.push(o); return o; };
 
-  //
-  // Each copy is timed while the Python half itemizes copies (`stats.detail`); past a cell's
-  // itemized rows only copies of at least `timedFrom` bytes are (a smaller one takes less than
-  // the page's 0.1 ms clock step, and two clock reads cost more than it): the others are
-  // counted, bytes and all, as `untimed`.
-  const stats = {
-    on: false, detail: false, timedFrom: 262144,
-    count: 0, bytes: 0, ms: 0, untimed: 0,
-    last: 0,  // milliseconds of the last copy
-    read() { return `${this.count},${this.bytes},${this.ms},${this.untimed}`; },
-  };
+  // slots of the Counter (py.HEAPF64 is re-read each time: it is replaced when the heap grows)
+  const ON = countsAt >> 3, DETAIL = ON + 1, COUNT = ON + 2, BYTES = ON + 3, MS = ON + 4,
+    UNTIMED = ON + 5, LAST = ON + 6, TIMED_FROM = ON + 7;
+  // Each copy is timed while the Python half itemizes copies (DETAIL); past a cell's itemized
+  // rows only copies of at least TIMED_FROM bytes are (a smaller one takes less than the
+  // page's 0.1 ms clock step, and two clock reads cost more than it): the others are counted,
+  // bytes and all, as UNTIMED.
   // -> a start time, or -1: not timed
-  const begin = (nbytes) => (stats.on && (stats.detail || nbytes >= stats.timedFrom) ? performance.now() : -1);
+  function begin(nbytes) {
+    const f = py.HEAPF64;
+    return f[ON] && (f[DETAIL] || nbytes >= f[TIMED_FROM]) ? performance.now() : -1;
+  }
   // one copy of `nbytes` took `ms` (-1: not timed; several set() calls may make one copy): -> ms
   function count(ms, nbytes) {
-    if (!stats.on || !nbytes) return 0;
-    stats.count++; stats.bytes += nbytes;
-    if (ms < 0) { stats.untimed++; return 0; }
-    stats.ms += ms; stats.last = ms;
+    const f = py.HEAPF64;
+    if (!f[ON] || !nbytes) return 0;
+    f[COUNT]++; f[BYTES] += nbytes;
+    if (ms < 0) { f[UNTIMED]++; return 0; }
+    f[MS] += ms; f[LAST] = ms;
     return ms;
   }
-  const done = (t0, nbytes) => (stats.on ? count(t0 < 0 ? -1 : performance.now() - t0, nbytes) : 0);
+  const done = (t0, nbytes) => count(t0 < 0 ? -1 : performance.now() - t0, nbytes);
 
   // opencv.js throws a bare number (a pointer to a cv::Exception) for C++ errors
   // and embind errors for bad JS arguments: turn both into an Error whose message
@@ -78,13 +80,12 @@
 
   const H = {
     cv,
-    stats,
     // -> "rows,cols,type,nbytes,ms,retval" of the result (kept pending; ms: the input's copy),
     // or a tagged error
     unary(name, ptr, nbytes, rows, cols, type, ...a) {
       try {
         const src = H.matIn(ptr, nbytes, rows, cols, type, false);
-        const ms = nbytes ? stats.last : 0;
+        const ms = nbytes ? py.HEAPF64[LAST] : 0;
         const dst = track(new cv.Mat());
         const ret = UNARY[name](src, dst, a);
         pending = dst;

@@ -66,11 +66,11 @@ def load(progress=None) -> tuple:
         js.Reflect.deleteProperty(js.cv, "then")
     cv = js.cv
     source = resources.files(__package__).joinpath("bridge.js").read_text(encoding="utf-8")
-    H = js.eval(source)(cv, pyodide_js._module)
-    from ..copies import register_counter
+    from ..copies import new_counter
 
-    register_counter(H.stats)  # bridge.js counts its copies itself (see mats.py)
-    _state.update(cv=cv, H=H, url=url, seconds=time.perf_counter() - t0, timing=timing)
+    counter = new_counter()  # bridge.js counts its copies itself (see mats.py)
+    H = js.eval(source)(cv, pyodide_js._module, counter.address)
+    _state.update(counter=counter, cv=cv, H=H, url=url, seconds=time.perf_counter() - t0, timing=timing)
     if shown and _state["seconds"] > PROGRESS_AFTER_S:
         say(f"cv2: opencv.js ready in {_state['seconds']:.1f} s")
     return cv, H

@@ -3,8 +3,8 @@
 An input array is read from a view of the Pyodide heap at its data pointer and
 copied once into a new Mat's data on the opencv.js heap (no `to_js` intermediate);
 a result is copied once from the Mat's data into a fresh numpy array. bridge.js times
-and counts every copy while someone collects them (its `stats`, a registered counter of
-`copies`); the Python half itemizes a copy (`record_counted`, with bridge.js's time) only
+and counts every copy while someone collects them (in a `copies.Counter` it shares with
+this half); the Python half itemizes a copy (`record_counted`, with bridge.js's time) only
 while a collector wants it (`copies._detail`), so past a cell's first rows a bridged call
 costs the Python side nothing more.
 """
@@ -16,7 +16,12 @@ import numpy as np
 from .. import copies as _copies
 from ..copies import record_counted, record_two
 from .errors import bad_argument, error, from_tagged
-from .loader import load
+from .loader import _state, load
+
+
+def _counter() -> _copies.Counter:
+    """bridge.js's counts of its copies (made with it, by `load`)."""
+    return _state["counter"]
 
 CN_MAX = 512
 DEPTH_OF = {
@@ -81,7 +86,7 @@ def mat_in(H, arr: np.ndarray | None, api: str, owned: bool = False):
     rows, cols, typ = geometry(arr)
     m = H.matIn(pointer(arr), arr.nbytes, rows, cols, typ, owned)
     if _copies._detail:
-        record_counted("py->opencv", arr.nbytes, api, arr.dtype, arr.shape, H.stats.last / 1000)
+        record_counted("py->opencv", arr.nbytes, api, arr.dtype, arr.shape, _counter().last_seconds)
     return m
 
 
@@ -144,7 +149,7 @@ def vector_in(H, arrays, name: str, func: str):
     counts = np.array([len(p) for p in pts], np.int32)
     v = H.vectorIn(pointer(packed), pointer(counts), len(pts), mat_type(DEPTH_OF[dtype], 2), 2 * dtype.itemsize)
     if _copies._detail and packed.nbytes:
-        record_counted("py->opencv", packed.nbytes, func, dtype, packed.shape, H.stats.last / 1000)
+        record_counted("py->opencv", packed.nbytes, func, dtype, packed.shape, _counter().last_seconds)
     return v
 
 
@@ -247,7 +252,7 @@ def contours(H, image, mode: int, method: int, ox: int, oy: int):
         raise from_tagged(r, name)
     try:
         if nbytes and _copies._detail:
-            record_counted("py->opencv", nbytes, name, arr.dtype, arr.shape, H.stats.last / 1000)
+            record_counted("py->opencv", nbytes, name, arr.dtype, arr.shape, _counter().last_seconds)
         n, total, hrows, hcols = (int(x) for x in r.split(","))
         points = np.empty((total, 1, 2), np.int32)
         counts = np.empty(max(n, 1), np.int32)
