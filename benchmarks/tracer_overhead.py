@@ -27,9 +27,18 @@ Workloads (those of a bridge that does not load are left out):
   - 1,000 x JsProxy.to_py() of a 16-byte Uint8Array, 1,000 x to_js() of 16 float32: the raw
     conversions, each wrapped while tracing; a ~0.5-2 us call cannot hide a Python wrapper
 
+Then the same workloads **as cells**, the way a user runs them: a notebook opened in the lab
+(the copies inspector's extension active: it starts the tracer with its comm, receives each report
+and draws the badges), each workload one execute request, timed in the page from the request to
+its reply (`performance.now()`); tracing on vs switched off (`tracer.set_enabled`, sent as its own
+request before each sample), the two alternating, mirrored from round to round. This includes
+what the bare samples leave out (IPython's own per-cell work, the comm message, the front end),
+so the tracer's fixed per-cell cost weighs what it weighs in a notebook.
+
 Target (issue 5): on/off <= 1.05 for the bridged loops and the 1080p calls; off/never ~ 1.
 
     .venv/bin/python benchmarks/tracer_overhead.py [--site DIR] [--rounds N] [--rounds-single N]
+        [--cell-rounds N] [--only TEXT]
 """
 
 from __future__ import annotations
@@ -48,7 +57,7 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from browser import BrowserKernel, OffMachineGuard, launch  # noqa: E402
+from browser import WITHIN_JS, BrowserKernel, OffMachineGuard, launch  # noqa: E402
 from portinglab.serve import serve_in_thread  # noqa: E402
 from portinglab.site import build_site, verify_site  # noqa: E402
 
@@ -153,6 +162,98 @@ WORKLOADS = [("cv2.resize 32x32 x1000", "cv2"), ("ort.run 1x3x8x8 x1000", "ort")
              ("to_js 16 f32 x1000", None)]
 
 
+# a new notebook in the lab, its kernel started and the tracer bootstrapped by the extension
+NOTEBOOK_KERNEL_JS = """
+async (ms) => window.__within(ms, 'opening a notebook', (async () => {
+  while (!window.jupyterapp) await new Promise(r => setTimeout(r, 50));
+  const app = window.jupyterapp;
+  await app.restored;
+  const panel = await app.commands.execute('notebook:create-new', {kernelName: 'python'});
+  await panel.sessionContext.ready;
+  let kernel;
+  while (!(kernel = panel.sessionContext.session?.kernel)) await new Promise(r => setTimeout(r, 50));
+  window.__portinglabKernels = window.__portinglabKernels || {};
+  window.__portinglabKernels[kernel.id] = kernel;
+  return kernel.id;
+})())
+"""
+
+# one execute request, timed in the page from the request to its reply (ms)
+TIMED_EXECUTE_JS = """
+async ([id, code, ms]) => window.__within(ms, 'running a timed cell', (async () => {
+  const kernel = window.__portinglabKernels[id];
+  let error = null;
+  const t0 = performance.now();
+  const future = kernel.requestExecute({code, stop_on_error: true});
+  future.onIOPub = (msg) => { if (msg.header.msg_type === 'error') error = msg.content.evalue; };
+  await future.done;
+  const t = performance.now() - t0;
+  if (error) throw new Error(error);
+  return t;
+})())
+"""
+
+
+class NotebookKernel(BrowserKernel):
+    """The kernel of a new notebook in the lab: the extension bootstraps the tracer in it."""
+
+    def __init__(self, page, timeout_ms: int = 180_000):
+        self.page = page
+        self.timeout_ms = timeout_ms
+        page.set_default_timeout(timeout_ms)
+        page.evaluate(WITHIN_JS)
+        self.id = page.evaluate(NOTEBOOK_KERNEL_JS, timeout_ms)
+
+    def timed(self, code: str) -> float:
+        """Seconds from the execute request to its reply."""
+        return self.page.evaluate(TIMED_EXECUTE_JS, [self.id, code, self.timeout_ms]) / 1e3
+
+
+CELL_CODE = {  # the workloads as a user would write them in a cell (names from SETUP)
+    "cv2.resize 32x32 x1000": "for _ in range(1000): cv2.resize(small_img, (16, 16))",
+    "ort.run 1x3x8x8 x1000": "for _ in range(1000): sess_small.run(None, {'x': x_small})",
+    "cv2.resize 1080p x1": "_ = cv2.resize(big, (960, 540))",
+    "ort.run 1x3x1080x1920 x1": "_ = sess_big.run(None, {'x': x_big})",
+    "to_js 1080p x1": "_ = to_js(big_flat)",
+}
+
+
+def measure_cells(page, setup: str, rounds: int, only: str | None) -> tuple[dict, dict]:
+    """on vs off, each workload run as a cell of a notebook in the lab (see the module's doc)."""
+    k = NotebookKernel(page)
+    for _ in range(600):  # the extension's bootstrap is queued before any request of ours
+        if k.json("import json, sys\nt = sys.modules.get('portinglab_kernel.tracer')\n"
+                  "print(json.dumps(bool(t and t._state['started'] and t._state['comm'] is not None)))"):
+            break
+    else:
+        raise RuntimeError("the extension did not start the tracer in the notebook's kernel")
+    have = k.json(setup)["have"]
+    results = {}
+    for name, code in CELL_CODE.items():
+        if only and only not in name:
+            continue
+        if ("cv2" in name and have["cv2"] is not True) or ("ort" in name and have["ort"] is not True):
+            continue
+        k.run("tracer.set_enabled(True)")
+        k.timed(code)  # warm up
+        samples = {"on": [], "off": []}
+        ratios = []
+        for i in range(rounds):
+            r = {}
+            for mode in (("on", "off", "off", "on") if i % 2 else ("off", "on", "on", "off")):
+                k.run(f"tracer.set_enabled({mode == 'on'})")
+                r.setdefault(mode, []).append(k.timed(code))
+            for mode in r:
+                samples[mode] += r[mode]
+            ratios.append(statistics.fmean(r["on"]) / statistics.fmean(r["off"]))
+        k.run("tracer.set_enabled(True)")
+        mean = {mode: iqm(v) * 1e3 for mode, v in samples.items()}
+        results[name] = {"off_ms": mean["off"], "on_ms": mean["on"], "on_off": statistics.median(ratios),
+                         "on_off_iqm": mean["on"] / mean["off"], "added_ms": mean["on"] - mean["off"],
+                         "rounds": rounds, "samples_ms": {m: [x * 1e3 for x in v] for m, v in samples.items()}}
+    return results, have
+
+
 def iqm(xs: list[float]) -> float:
     """The interquartile mean: robust to the samples the machine's other work disturbed, and finer
     than the page's 0.1 ms clock (a single 2 ms call reads 2.0 or 2.1 ms; the mean of many does not)."""
@@ -166,6 +267,7 @@ def main() -> None:
     ap.add_argument("--site", type=Path, help="a built site (default: build one)")
     ap.add_argument("--rounds", type=int, default=24, help="rounds per 1,000-call workload")
     ap.add_argument("--rounds-single", type=int, default=60, help="rounds per one-call workload")
+    ap.add_argument("--cell-rounds", type=int, default=12, help="rounds per workload run as cells (0: skip)")
     ap.add_argument("--only", help="run only the workloads whose name contains this")
     args = ap.parse_args()
     tmp = None
@@ -222,6 +324,13 @@ def main() -> None:
                                     for key in ratios},
                                  "us_added_per_call": (mean["on"] - mean["off"]) if name.endswith("x1000") else None,
                                  "samples_ms": {key: [x * 1e3 for x in v] for key, v in samples.items()}}
+            cells = {}
+            if args.cell_rounds:
+                for k in kernels.values():  # only the notebook's kernel works from here on
+                    k.run("gc.collect()")
+                cells, info["cells_have"] = measure_cells(
+                    page, SETUP.format(traced=True, small=small, big=big, small_shape=SMALL_SHAPE,
+                                       big_shape=BIG_SHAPE), args.cell_rounds, args.only)
             browser.close()
     finally:
         server.shutdown()
@@ -236,9 +345,16 @@ def main() -> None:
         print(f"{name:<26} {r['never_ms']:9.3f} {r['off_ms']:9.3f} {r['on_ms']:9.3f} {r['on_off']:7.3f} "
               f"{r['on_off_iqm']:6.3f} {r['on_off_min']:6.3f} {r['off_never']:9.3f} {r['off_never_iqm']:6.3f} "
               f"{r['off_never_min']:6.3f} {added} {r['off_fresh']:9.3f} {r['rounds']:6d}")
+    if cells:
+        print("# the same as cells of a notebook in the lab (execute request -> reply, timed in the page; "
+              "tracing on vs switched off)")
+        print(f"{'workload':<26} {'off ms':>9} {'on ms':>9} {'on/off':>7} {'(iqm)':>6} {'+ms/cell':>8} {'rounds':>6}")
+        for name, r in cells.items():
+            print(f"{name:<26} {r['off_ms']:9.3f} {r['on_ms']:9.3f} {r['on_off']:7.3f} {r['on_off_iqm']:6.3f} "
+                  f"{r['added_ms']:8.3f} {r['rounds']:6d}")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "tracer_overhead.json").write_text(json.dumps({"info": info, "results": results}, indent=1),
-                                                  encoding="utf-8")
+    (RESULTS / "tracer_overhead.json").write_text(
+        json.dumps({"info": info, "results": results, "cells": cells}, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":

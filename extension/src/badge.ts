@@ -22,13 +22,18 @@ export class BadgeManager {
     this._model = model;
     this._open = open;
     model.changed.connect(this.refresh, this);
-    panel.content.model?.cells.changed.connect(this.refresh, this);
+    panel.content.model?.cells.changed.connect(this._onCellsChanged, this);
   }
 
-  /** Re-draw every cell's badge from the model (cheap: one lookup per cell). */
-  refresh(): void {
+  /** Re-draw the badges from the model: the cells with this execution count, or all (null). */
+  refresh(_sender?: unknown, executionCount: number | null = null): void {
     for (const cell of this._panel.content.widgets) {
-      this.refreshCell(cell);
+      if (
+        executionCount === null ||
+        (cell.model.type === 'code' && (cell.model as any).executionCount === executionCount)
+      ) {
+        this.refreshCell(cell);
+      }
     }
   }
 
@@ -77,6 +82,11 @@ export class BadgeManager {
 
   dispose(): void {
     this._model.changed.disconnect(this.refresh, this);
+    this._panel.content.model?.cells.changed.disconnect(this._onCellsChanged, this);
+  }
+
+  private _onCellsChanged(): void {
+    this.refresh();
   }
 
   private _panel: NotebookPanel;

@@ -22,6 +22,9 @@ export function bootstrapCode(enabled: boolean): string {
 /**
  * The copies of one notebook's kernel: the per-cell reports it sent, keyed by execution count.
  */
+/** Messages kept in `messages` (a long session must not grow without bound). */
+const MAX_MESSAGES = 500;
+
 export class CopiesModel {
   constructor(sessionContext: ISessionContext, enabled: boolean) {
     this.sessionContext = sessionContext;
@@ -35,8 +38,11 @@ export class CopiesModel {
 
   readonly sessionContext: ISessionContext;
 
-  /** Emitted when reports or state change. */
-  get changed(): ISignal<this, void> {
+  /**
+   * Emitted when reports or state change: with the execution count of the one cell whose
+   * report arrived, or null when anything else changed (views then redraw everything).
+   */
+  get changed(): ISignal<this, number | null> {
     return this._changed;
   }
 
@@ -60,7 +66,7 @@ export class CopiesModel {
     );
   }
 
-  /** Every message received from the kernel, in order. */
+  /** The last messages received from the kernel (at most MAX_MESSAGES), in order. */
   get messages(): Message[] {
     return this._messages;
   }
@@ -92,7 +98,7 @@ export class CopiesModel {
 
   clear(): void {
     this._reports.clear();
-    this._changed.emit();
+    this._changed.emit(null);
   }
 
   setEnabled(on: boolean): void {
@@ -107,7 +113,7 @@ export class CopiesModel {
       const msg: ISetEnabled = { type: 'set_enabled', enabled: on };
       this._comm.send(msg as any);
     }
-    this._changed.emit();
+    this._changed.emit(null);
   }
 
   dispose(): void {
@@ -171,7 +177,7 @@ export class CopiesModel {
     if (kernel) {
       this._attach(kernel);
     }
-    this._changed.emit();
+    this._changed.emit(null);
   }
 
   private _onStatus(_: ISessionContext, status: Kernel.Status): void {
@@ -182,7 +188,7 @@ export class CopiesModel {
       this._reports.clear();
       this._comm = null;
       this._bootstrapped = null;
-      this._changed.emit();
+      this._changed.emit(null);
     } else if (status === 'idle') {
       this.ensureBootstrap();
     }
@@ -211,6 +217,9 @@ export class CopiesModel {
       return;
     }
     this._messages.push(data);
+    if (this._messages.length > MAX_MESSAGES) {
+      this._messages.splice(0, this._messages.length - MAX_MESSAGES);
+    }
     this._received.emit(data);
     if (data.type === 'state') {
       if (data.enabled !== this._enabled) {
@@ -219,9 +228,11 @@ export class CopiesModel {
     } else if (data.type === 'cell' && this._enabled) {
       if (data.execution_count !== null) {
         this._reports.set(data.execution_count, data);
+        this._changed.emit(data.execution_count);
       }
+      return;
     }
-    this._changed.emit();
+    this._changed.emit(null);
   }
 
   private _enabled: boolean;
@@ -232,7 +243,7 @@ export class CopiesModel {
   private _attached = new WeakSet<Kernel.IKernelConnection>();
   private _reports = new Map<number, ICellReport>();
   private _messages: Message[] = [];
-  private _changed = new Signal<this, void>(this);
+  private _changed = new Signal<this, number | null>(this);
   private _received = new Signal<this, Message>(this);
 }
 

@@ -1,4 +1,5 @@
 import { TranslationBundle } from '@jupyterlab/translation';
+import type { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 import { CopiesModel } from './model';
 import {
@@ -85,9 +86,9 @@ export class CopiesPanel extends Widget {
     if (model === this._model) {
       return;
     }
-    this._model?.changed.disconnect(this.render, this);
+    this._model?.changed.disconnect(this._onModelChanged, this);
     this._model = model;
-    model?.changed.connect(this.render, this);
+    model?.changed.connect(this._onModelChanged, this);
     this.render();
   }
 
@@ -102,6 +103,9 @@ export class CopiesPanel extends Widget {
 
   /** Scroll to (and flash) the group of the cell with this execution count. */
   showCell(executionCount: number): void {
+    if (this._dirty !== false) {
+      this._draw();  // what is scheduled, now: the group must exist
+    }
     const group = this._body.querySelector(
       `[data-execution-count="${executionCount}"]`
     ) as HTMLElement | null;
@@ -113,10 +117,85 @@ export class CopiesPanel extends Widget {
     }
   }
 
+  /**
+   * Redraw: the summary line at once (cheap), the copies soon: at most once per frame, and only
+   * while the panel is visible (a hidden panel draws them when shown). Receiving a report must
+   * stay cheap while cells run: the cell's reply waits behind it on this thread.
+   */
   render(): void {
+    this._dirty = true;
+    this._drawSummary();
+    if (this.isVisible) {
+      this.update();
+    }
+  }
+
+  protected onUpdateRequest(msg: Message): void {
+    if (this._dirty !== false && this.isVisible) {
+      this._draw();
+    }
+  }
+
+  protected onAfterShow(msg: Message): void {
+    if (this._dirty !== false) {
+      this.update();
+    }
+  }
+
+  /** A report arrived (its cell's execution count) or anything changed (null). */
+  private _onModelChanged(_: CopiesModel, executionCount: number | null): void {
+    if (executionCount === null || this._dirty === true) {
+      this.render();
+      return;
+    }
+    // only that cell's group, drawn with the next frame (unless everything is redrawn then)
+    this._dirty = this._dirty || new Set<number>();
+    this._dirty.add(executionCount);
+    this._drawSummary();
+    if (this.isVisible) {
+      this.update();
+    }
+  }
+
+  /** Draw what is pending: everything, or the groups of the cells whose reports arrived. */
+  private _draw(): void {
+    const pending = this._dirty;
+    this._dirty = false;
+    const model = this._model;
+    if (pending instanceof Set && model?.enabled) {
+      const last = this._body.lastElementChild as HTMLElement | null;
+      const after = last ? Number(last.dataset.executionCount) : -Infinity;
+      const counts = [...pending].sort((a, b) => a - b);
+      if (counts[0] > after) {
+        // new cells, after every group drawn: append theirs
+        const filter = this._filter.value.trim().toLowerCase();
+        for (const count of counts) {
+          const report = model.report(count);
+          const group = report ? this._groupIfShown(report, filter) : null;
+          if (group) {
+            this._body.append(group);
+          }
+        }
+        return;
+      }
+    }
+    this._body.textContent = '';
+    if (!model?.enabled) {
+      return;
+    }
+    const filter = this._filter.value.trim().toLowerCase();
+    for (const report of model.reports) {
+      const group = this._groupIfShown(report, filter);
+      if (group) {
+        this._body.append(group);
+      }
+    }
+  }
+
+  /** The switch and the summary line (totals of the notebook); with no model or tracing off, why. */
+  private _drawSummary(): void {
     const trans = this._trans;
     const model = this._model;
-    this._body.textContent = '';
     if (!model) {
       this._summary.textContent = trans.__('Open a notebook to see the memory it copies.');
       delete this._summary.dataset.connected;
@@ -135,17 +214,18 @@ export class CopiesPanel extends Widget {
       (model.connected ? '' : ' ' + trans.__('(waiting for the kernel)'));
     this._summary.dataset.bytes = String(t.bytes);
     this._summary.dataset.count = String(t.count);
-    const filter = this._filter.value.trim().toLowerCase();
-    for (const report of model.reports) {
-      const rows = this._rows(report, filter);
-      if (!report.totals.count && !report.proxies.alive) {
-        continue;
-      }
-      if (filter && !rows.length) {
-        continue;
-      }
-      this._body.append(this._group(report, rows));
+  }
+
+  /** The group of a cell's report, or null when it has nothing to show (under this filter). */
+  private _groupIfShown(report: ICellReport, filter: string): HTMLElement | null {
+    if (!report.totals.count && !report.proxies.alive) {
+      return null;
     }
+    const rows = this._rows(report, filter);
+    if (filter && !rows.length) {
+      return null;
+    }
+    return this._group(report, rows);
   }
 
   private _rows(report: ICellReport, filter: string): ICopy[] {
@@ -282,6 +362,8 @@ export class CopiesPanel extends Widget {
   }
 
   private _model: CopiesModel | null = null;
+  /** What to draw with the next update: nothing, everything, or these cells' groups. */
+  private _dirty: false | true | Set<number> = true;
   private _trans: TranslationBundle;
   private _english: boolean;
   private _notebookName = '';

@@ -125,6 +125,46 @@ def test_panel_rows_and_badges_show_exact_bytes(page, site_url):
     page.wait_for_selector("#portinglab-copies-panel[data-shown-cell='2']:not(.lm-mod-hidden)")
 
 
+RAN_UP_TO_JS = """
+(n) => {
+  const cells = window.jupyterapp.shell.currentWidget.content.model.cells;
+  const last = cells.get(cells.length - 1);
+  return last.executionCount === n && last.executionState !== 'running';
+}
+"""
+GROUPS_JS = "() => [...document.querySelectorAll('#portinglab-copies-panel .jp-PortingLabCopies-cell')]" \
+            ".map(g => Number(g.dataset.executionCount))"
+
+
+def test_panel_draws_only_what_is_new_and_only_when_shown(page, site_url):
+    # a report draws its cell's group, next to the groups already drawn (not a redraw of every
+    # cell's copies: the cell's reply waits behind that work); a hidden panel draws nothing
+    # until it is shown, and then everything that arrived
+    cells = ["import numpy as np\nfrom pyodide.ffi import to_js\nx = to_js(np.zeros(100, np.float32))",
+             "y = to_js(np.zeros(200, np.uint8))"]
+    write_notebook(page, site_url, "copies-redraw-test.ipynb", cells)
+    page.evaluate("() => window.jupyterapp.commands.execute('portinglab-copies:open')")
+    run_all_cells(page, timeout_ms=300_000, until=f"() => ({RAN_UP_TO_JS})(2)")
+    page.wait_for_function(f"() => ({GROUPS_JS})().join() === '1,2'")
+    page.evaluate("() => document.querySelectorAll('#portinglab-copies-panel .jp-PortingLabCopies-cell')"
+                  ".forEach(g => { g.__drawnBefore = true; })")
+    run_all_cells(page, timeout_ms=300_000, until=f"() => ({RAN_UP_TO_JS})(4)")
+    page.wait_for_function(f"() => ({GROUPS_JS})().join() === '1,2,3,4'")
+    kept = page.evaluate("() => [...document.querySelectorAll('#portinglab-copies-panel .jp-PortingLabCopies-cell')]"
+                         ".map(g => !!g.__drawnBefore)")
+    assert kept == [True, True, False, False]  # groups 1 and 2 are the nodes drawn before
+
+    page.evaluate("() => window.jupyterapp.shell.collapseRight()")
+    run_all_cells(page, timeout_ms=300_000, until=f"() => ({RAN_UP_TO_JS})(6)")
+    summary = "#portinglab-copies-panel .jp-PortingLabCopies-summary"
+    page.wait_for_function(f"() => document.querySelector('{summary}').dataset.count === '6'")  # summary: at once
+    page.wait_for_timeout(500)
+    assert page.evaluate(GROUPS_JS) == [1, 2, 3, 4]  # hidden: not drawn
+    page.evaluate("() => window.jupyterapp.commands.execute('portinglab-copies:open')")
+    page.wait_for_function(f"() => ({GROUPS_JS})().join() === '1,2,3,4,5,6'")
+    assert page.evaluate(ROWS_JS, 6) == [["py->js", 200, "to_js", "1"]]
+
+
 def test_switching_off_no_rows_no_badge(page, site_url):
     cells = ["import numpy as np\nfrom pyodide.ffi import to_js\nx = to_js(np.zeros(1000, np.float32))",
              "import pyodide.ffi, _pyodide_core\nprint(pyodide.ffi.to_js is _pyodide_core.to_js)"]
