@@ -12,7 +12,8 @@ import { CopiesModel } from './model';
 import { CopiesPanel } from './panel';
 import { exportPlugin } from './export';
 import { restorePlugin } from './restore';
-import { DOMAIN, HINT_LESSONS, IHint, LESSON_NOTEBOOK } from './types';
+import { openLesson, showLessonFromUrl } from './lesson';
+import { DOMAIN } from './types';
 
 const PLUGIN_ID = 'portinglab-copies:plugin';
 const TOGGLE = 'portinglab-copies:toggle';
@@ -58,43 +59,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     };
 
-    // a hint's link: the teaching notebook in the lab's language, at the explaining section
-    const openLesson = async (code: IHint['code']) => {
-      const path = `${zh ? 'zh' : 'en'}/${LESSON_NOTEBOOK}`;
-      const anchor = HINT_LESSONS[code][zh ? 'zh' : 'en'];
-      const widget = (await app.commands.execute('docmanager:open', {
-        path,
-        factory: 'Notebook'
-      })) as NotebookPanel | undefined;
-      if (!widget?.content) {
-        return;
-      }
-      await widget.context.ready;
-      widget.setFragment('#' + anchor);
-      // the windowed notebook measures cells once drawn, which can move the heading out of
-      // view after that scroll: bring it back while that settles, unless the participant
-      // scrolls or clicks first
-      const scroller = widget.content.node;
-      let moved = false;
-      const stop = () => (moved = true);
-      for (const type of ['wheel', 'keydown', 'pointerdown', 'touchstart']) {
-        scroller.addEventListener(type, stop, { once: true, passive: true });
-      }
-      for (let i = 0; i < 12 && !moved && !widget.isDisposed; i++) {
-        await new Promise(r => setTimeout(r, 150));
-        const heading = widget.node.querySelector(`[id="${CSS.escape(anchor)}"]`);
-        const view = scroller.getBoundingClientRect();
-        const box = heading?.getBoundingClientRect();
-        if (heading && box && (box.top < view.top || box.bottom > view.bottom)) {
-          heading.scrollIntoView({ block: 'start' });
-        }
-      }
-      widget.node.dataset.portinglabLesson = anchor;
-    };
-
     const panel = new CopiesPanel({
       onToggle: setEnabled,
-      onOpenLesson: code => void openLesson(code),
+      // in the Notebook app (no lab shell) each document has its own browser tab
+      onOpenLesson: code => void openLesson(app, code, zh, !labShell),
       trans,
       english
     });
@@ -195,7 +163,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     }
     panel.enabled = enabled;
-    void labShell;
+    showLessonFromUrl(tracker);
   }
 };
 

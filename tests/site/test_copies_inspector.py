@@ -346,7 +346,8 @@ def test_hint_link_opens_the_teaching_notebook_at_its_section(page, site_url):
 
 
 def test_hint_link_in_the_notebook_app_opens_the_teaching_notebook(page, site_url):
-    """In the Notebook app (one document per browser tab) the hint's link opens notebook 2 in a new tab."""
+    """In the Notebook app (one document per browser tab) the hint's link opens notebook 2 in a new
+    tab, scrolled to the section that explains the hint (the URL names it)."""
     path = "copies-hint-notebook-app.ipynb"
     write_notebook(page, site_url, path, [RACE_CELLS[0]], open_it=False)
     page.goto(f"{site_url}notebooks/index.html?path={path}")
@@ -361,13 +362,19 @@ def test_hint_link_in_the_notebook_app_opens_the_teaching_notebook(page, site_ur
         link.click()
     lesson = opened.value
     try:
-        lesson.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+        anchor = _hint_lessons()["to_js-large-buffer"]["en"]
+        lesson.wait_for_selector(f".jp-NotebookPanel[data-portinglab-lesson={json.dumps(anchor)}]", timeout=120_000)
         assert "path=en%2F02-python-and-javascript.ipynb" in lesson.url, lesson.url
-        heading = _hint_lessons()["to_js-large-buffer"]["en"].replace("-", " ")
-        first = lesson.locator(".jp-Notebook .jp-MarkdownCell").first.inner_text()
-        assert "Python" in first and "JavaScript" in first, first
-        source = json.loads((ROOT / "content/en/02-python-and-javascript.ipynb").read_text(encoding="utf-8"))
-        assert any(heading in "".join(c["source"]) for c in source["cells"] if c["cell_type"] == "markdown")
+        assert lesson.evaluate(LESSON_SHOWN_JS, anchor) == {"path": "en/02-python-and-javascript.ipynb",
+                                                             "visible": True}
+        # the section is far down the notebook: scrolled there (in the window), not left at the top
+        where = lesson.evaluate(f"""() => {{
+          const h = document.querySelector('[id="{anchor}"]').getBoundingClientRect();
+          const scrolled = document.querySelector('.jp-NotebookPanel .jp-WindowedPanel-outer').scrollTop;
+          return {{inWindow: h.top >= 0 && h.bottom <= window.innerHeight, scrolled}};
+        }}""")
+        assert where["inWindow"] and where["scrolled"] > 300, where
+        lesson.screenshot(path=str(ARTIFACTS / "copies-hint-lesson-notebook-app.png"))
     finally:
         lesson.close()
 
