@@ -266,6 +266,21 @@ def test_a_cell_without_copies_or_proxies(traced):
     assert report["proxies"] == {"created": 0, "alive": 0} and report["hints"] == []
 
 
+def test_only_cells_with_something_to_show_go_to_the_lab(traced):
+    # every cell's report is kept in the kernel; only those with copies, proxies or hints are sent
+    traced.run("class _Comm:\n"
+               "    sent = []\n"
+               "    def send(self, msg):\n"
+               "        self.sent.append(msg['execution_count'])\n"
+               "tracer._state['comm'] = _Comm()")
+    traced.run("y = 2 * 21")
+    traced.run("z = to_js(np.zeros(3, np.float32))")
+    out = traced.json("import json\nsent = _Comm.sent[:]\ntracer._state['comm'] = None\n"
+                      "print(json.dumps([sent, [r['execution_count'] for r in tracer.reports()[-3:]]]))")
+    sent, kept = out
+    assert len(sent) == 1 and sent[0] == kept[-1] and kept[-1] == kept[-2] + 1  # only the to_js cell
+
+
 def test_off_the_bridges_report_nothing(traced):
     _cv2(traced)
     out = traced.run("from portinglab_kernel import copies as _c\n"

@@ -274,13 +274,16 @@ def _post_run_cell():
     _ffi.State.cell = None
     if not _state["enabled"]:
         return
-    _send(_report(cell, counted))
+    report = _report(cell, counted)
+    # a cell that copied nothing and made no proxy has nothing to show: not sent (most cells
+    # are such; the message would cost each of them a JSON encoding and a trip to the page)
+    _send(report, report["totals"]["count"] or report["proxies"]["created"] or report["hints"])
 
 
-def _send(msg: dict) -> None:
+def _send(msg: dict, to_lab=True) -> None:
     _reports.append(msg)
     comm = _state["comm"]
-    if comm is not None:
+    if comm is not None and to_lab:
         try:
             comm.send(msg)
         except Exception:
