@@ -57,7 +57,7 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from browser import WITHIN_JS, BrowserKernel, OffMachineGuard, launch  # noqa: E402
+from browser import BrowserKernel, OffMachineGuard, launch  # noqa: E402
 from portinglab.serve import serve_in_thread  # noqa: E402
 from portinglab.site import build_site, verify_site  # noqa: E402
 
@@ -198,11 +198,7 @@ class NotebookKernel(BrowserKernel):
     """The kernel of a new notebook in the lab: the extension bootstraps the tracer in it."""
 
     def __init__(self, page, timeout_ms: int = 180_000):
-        self.page = page
-        self.timeout_ms = timeout_ms
-        page.set_default_timeout(timeout_ms)
-        page.evaluate(WITHIN_JS)
-        self.id = page.evaluate(NOTEBOOK_KERNEL_JS, timeout_ms)
+        super().__init__(page, timeout_ms, NOTEBOOK_KERNEL_JS)
 
     def timed(self, code: str) -> float:
         """Seconds from the execute request to its reply."""

@@ -98,12 +98,13 @@ class KernelError(AssertionError):
 class BrowserKernel:
     """A Pyodide kernel of the built site, started in a lab page."""
 
-    def __init__(self, page, timeout_ms: int = 180_000):
+    def __init__(self, page, timeout_ms: int = 180_000, start_js: str = START_KERNEL_JS):
+        """`start_js`: page code that starts the kernel, registers it, returns its id."""
         self.page = page
         self.timeout_ms = timeout_ms
         page.set_default_timeout(timeout_ms)
         page.evaluate(WITHIN_JS)
-        self.id = page.evaluate(START_KERNEL_JS, timeout_ms)
+        self.id = page.evaluate(start_js, timeout_ms)
 
     def execute(self, code: str, timeout_ms: int | None = None) -> dict:
         """Run `code`; returns stdout, stderr, results (mime bundles), error, status."""

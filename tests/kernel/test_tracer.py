@@ -103,12 +103,17 @@ def test_every_message_validates(traced):
         VALIDATOR.validate(m)
 
 
-def test_inference_session_run(traced):
+def _det_session(kernel):
+    """`sess`: the PP-OCRv4 detection model in an InferenceSession (skip if the bridge cannot)."""
     try:
-        traced.run("import onnxruntime as ort\n"
+        kernel.run("import onnxruntime as ort\n"
                    "sess = ort.InferenceSession('/drive/models/ch_PP-OCRv4_det_infer.onnx')")
     except AssertionError as e:
         pytest.skip(f"the onnxruntime bridge or its model is not available here: {e}")
+
+
+def test_inference_session_run(traced):
+    _det_session(traced)
     traced.run("inp = np.zeros((1, 3, 64, 64), np.float32)\nout = sess.run(None, {sess.get_inputs()[0].name: inp})")
     report = last_report(traced)
     assert report["copies"], "InferenceSession.run reported no copies"
@@ -214,11 +219,7 @@ def test_bridged_loop_past_the_rows_costs_python_nothing(traced):
 
 
 def test_inference_session_loop_past_the_rows(traced):
-    try:
-        traced.run("import onnxruntime as ort\n"
-                   "sess = ort.InferenceSession('/drive/models/ch_PP-OCRv4_det_infer.onnx')")
-    except AssertionError as e:
-        pytest.skip(f"the onnxruntime bridge or its model is not available here: {e}")
+    _det_session(traced)
     traced.run("inp = np.zeros((1, 3, 32, 32), np.float32)\n"
                "for i in range(20):\n"
                "    out = sess.run(None, {sess.get_inputs()[0].name: inp})")

@@ -234,9 +234,15 @@ def unwrapped(fn):
 
 def ffi(name: str):
     """Pyodide's own ``pyodide.ffi.<name>`` (not the tracer's wrapper of it)."""
-    import pyodide.ffi
+    fn = _ffi_originals.get(name)
+    if fn is None:  # the originals never change: looked up once
+        import pyodide.ffi
 
-    return unwrapped(getattr(pyodide.ffi, name))
+        fn = _ffi_originals[name] = unwrapped(getattr(pyodide.ffi, name))
+    return fn
+
+
+_ffi_originals: dict = {}
 
 
 def record_copy(direction: str, nbytes: int, api: str, *, dtype=None,
