@@ -3,7 +3,7 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import { ICommandPalette, InputDialog } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
@@ -18,6 +18,8 @@ import { DOMAIN } from './types';
 const PLUGIN_ID = 'portinglab-copies:plugin';
 const TOGGLE = 'portinglab-copies:toggle';
 const OPEN = 'portinglab-copies:open';
+const ROWS = 'portinglab-copies:rows';
+const ROWS_LIMIT = 100000;
 
 /**
  * The Memory copies inspector: a panel of every wasm<->JS copy per cell of the active
@@ -42,6 +44,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const english = (translator?.languageCode ?? 'en').toLowerCase().startsWith('en');
     let enabled = true;
     let showBadges = true;
+    let rowsPerCell = 50;
     const models = new Map<NotebookPanel, CopiesModel>();
     const badges = new Map<NotebookPanel, BadgeManager>();
     let settings: ISettingRegistry.ISettings | null = null;
@@ -84,7 +87,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     };
 
     tracker.widgetAdded.connect((_, nb) => {
-      const model = new CopiesModel(nb.sessionContext, enabled);
+      const model = new CopiesModel(nb.sessionContext, enabled, rowsPerCell);
       models.set(nb, model);
       if (showBadges) {
         badges.set(nb, new BadgeManager(nb, model, count => openAt(nb, count), trans));
@@ -130,9 +133,39 @@ const plugin: JupyterFrontEndPlugin<void> = {
       label: trans.__('Show the Memory copies panel'),
       execute: () => app.shell.activateById(panel.id)
     });
+    const setRows = (rows: number) => {
+      rowsPerCell = rows;
+      for (const m of models.values()) {
+        m.setRows(rows);
+      }
+    };
+    app.commands.addCommand(ROWS, {
+      label: trans.__('Copies listed per cell…'),
+      caption: trans.__('Porting Lab: how many of a cell\'s copies the Memory copies panel lists one by one'),
+      execute: async args => {
+        let rows = args.rows as number | undefined;
+        if (rows === undefined) {
+          const answer = await InputDialog.getNumber({
+            title: trans.__('Copies listed per cell'),
+            label: trans.__('The rest are counted in the cell\'s totals (0 to %1).', ROWS_LIMIT),
+            value: rowsPerCell
+          });
+          if (!answer.button.accept || answer.value === null) {
+            return;
+          }
+          rows = answer.value;
+        }
+        rows = Math.min(ROWS_LIMIT, Math.max(0, Math.trunc(Number(rows) || 0)));
+        setRows(rows);
+        if (settings && settings.get('rowsPerCell').composite !== rows) {
+          await settings.set('rowsPerCell', rows);
+        }
+      }
+    });
     if (palette) {
       palette.addItem({ command: TOGGLE, category: trans.__('Porting Lab') });
       palette.addItem({ command: OPEN, category: trans.__('Porting Lab') });
+      palette.addItem({ command: ROWS, category: trans.__('Porting Lab') });
     }
 
     if (settingRegistry) {
@@ -141,6 +174,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
         const apply = () => {
           const on = settings!.get('enabled').composite as boolean;
           showBadges = settings!.get('showBadges').composite as boolean;
+          const rows = settings!.get('rowsPerCell').composite as number;
+          if (rows !== rowsPerCell) {
+            setRows(rows);
+          }
           if (on !== enabled) {
             setEnabled(on);
           }

@@ -5,30 +5,32 @@ import {
   COMM_TARGET,
   ICellReport,
   ISetEnabled,
+  ISetRows,
   Message,
   SCHEMA_ID,
   SCHEMA_VERSION
 } from './types';
 
 /** What the front end runs, silently, in each new Python kernel. */
-export function bootstrapCode(enabled: boolean): string {
+export function bootstrapCode(enabled: boolean, rows: number): string {
   return (
     'import portinglab_kernel.tracer as _portinglab_tracer\n' +
-    `_portinglab_tracer.bootstrap(enabled=${enabled ? 'True' : 'False'})\n` +
+    `_portinglab_tracer.bootstrap(enabled=${enabled ? 'True' : 'False'}, rows=${Math.trunc(rows)})\n` +
     'del _portinglab_tracer'
   );
 }
 
-/**
- * The copies of one notebook's kernel: the per-cell reports it sent, keyed by execution count.
- */
 /** Messages kept in `messages` (a long session must not grow without bound). */
 const MAX_MESSAGES = 500;
 
+/**
+ * The copies of one notebook's kernel: the per-cell reports it sent, keyed by execution count.
+ */
 export class CopiesModel {
-  constructor(sessionContext: ISessionContext, enabled: boolean) {
+  constructor(sessionContext: ISessionContext, enabled: boolean, rows: number = 50) {
     this.sessionContext = sessionContext;
     this._enabled = enabled;
+    this._rows = rows;
     sessionContext.kernelChanged.connect(this._onKernelChanged, this);
     sessionContext.statusChanged.connect(this._onStatus, this);
     if (sessionContext.session?.kernel) {
@@ -116,6 +118,22 @@ export class CopiesModel {
     this._changed.emit(null);
   }
 
+  /** Copies each cell lists one by one (the kernel's `tracer.set_rows`). */
+  get rows(): number {
+    return this._rows;
+  }
+
+  setRows(rows: number): void {
+    if (rows === this._rows) {
+      return;
+    }
+    this._rows = rows;
+    if (this._comm && !this._comm.isDisposed) {
+      const msg: ISetRows = { type: 'set_rows', rows };
+      this._comm.send(msg as any);
+    }
+  }
+
   dispose(): void {
     Signal.clearData(this);
   }
@@ -139,7 +157,7 @@ export class CopiesModel {
     this._bootstrapped = kernel;
     // silent: no output, no prompt number (the kernel side gives back the count it used)
     const future = kernel.requestExecute({
-      code: bootstrapCode(this._enabled),
+      code: bootstrapCode(this._enabled, this._rows),
       silent: true,
       store_history: false,
       allow_stdin: false,
@@ -201,6 +219,9 @@ export class CopiesModel {
     this._attached.add(kernel);
     kernel.registerCommTarget(COMM_TARGET, (comm, msg) => {
       this._comm = comm;
+      // the setting may have changed since the bootstrap was sent
+      const rows: ISetRows = { type: 'set_rows', rows: this._rows };
+      comm.send(rows as any);
       comm.onMsg = m => this._onMessage(m.content.data as any);
       comm.onClose = () => {
         if (this._comm === comm) {
@@ -236,6 +257,7 @@ export class CopiesModel {
   }
 
   private _enabled: boolean;
+  private _rows: number;
   /** The kernel connection (since its last restart) that got the bootstrap. */
   private _bootstrapped: Kernel.IKernelConnection | null = null;
   private _retries = 0;

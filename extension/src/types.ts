@@ -76,6 +76,12 @@ export interface ISetEnabled {
   enabled: boolean;
 }
 
+/** lab -> kernel: how many copies each cell lists one by one (setting `rowsPerCell`). */
+export interface ISetRows {
+  type: 'set_rows';
+  rows: number;
+}
+
 /** The teaching notebook that explains the hints (content/en/ and content/zh/). */
 export const LESSON_NOTEBOOK = '02-python-and-javascript.ipynb';
 

@@ -12,7 +12,7 @@ import pytest
 SCHEMA = json.loads((Path(__file__).parents[2] / "kernel/src/portinglab_kernel/tracer/report.schema.json")
                     .read_text(encoding="utf-8"))
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
-ROWS = SCHEMA["$defs"]["cell"]["properties"]["copies"]["maxItems"]  # copies itemized per cell (tracer.MAX_ROWS)
+ROWS = 50  # copies itemized per cell by default (tracer.MAX_ROWS)
 
 LAST_REPORT = """
 import json, portinglab_kernel.tracer as _t
@@ -265,6 +265,23 @@ def test_a_cell_without_copies_or_proxies(traced):
     report = last_report(traced)
     assert report["copies"] == [] and report["totals"] == {"count": 0, "bytes": 0, "seconds": 0.0, "untimed": 0}
     assert report["proxies"] == {"created": 0, "alive": 0} and report["hints"] == []
+
+
+def test_rows_per_cell_is_a_setting(traced):
+    # the lab sends {"type": "set_rows"} on its comm (the setting "Copies listed per cell")
+    try:
+        traced.run("tracer._on_comm_msg({'content': {'data': {'type': 'set_rows', 'rows': 3}}})")
+        traced.run("for i in range(5):\n    js.Uint8Array.new(4).to_py()")
+        report = last_report(traced)
+        assert len(report["copies"]) == 3 and report["omitted"] == 2 and report["totals"]["count"] == 5
+        traced.run("tracer.set_rows(0)")
+        traced.run("js.Uint8Array.new(4).to_py()")
+        report = last_report(traced)
+        assert report["copies"] == [] and report["omitted"] == 1 and report["totals"]["bytes"] == 4
+        err = traced.execute("tracer.set_rows(-1)")["error"]
+        assert "ValueError" in err["ename"] and "0 to 100000" in err["evalue"]
+    finally:
+        traced.run(f"tracer.set_rows({ROWS})")
 
 
 def test_only_cells_with_something_to_show_go_to_the_lab(traced):

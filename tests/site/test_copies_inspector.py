@@ -165,6 +165,22 @@ def test_panel_draws_only_what_is_new_and_only_when_shown(page, site_url):
     assert page.evaluate(ROWS_JS, 6) == [["py->js", 200, "to_js", "1"]]
 
 
+def test_copies_listed_per_cell_is_a_setting(page, site_url):
+    # the command (palette: "Copies listed per cell…") sets the setting and tells the kernel
+    cells = ["import js\nfor i in range(5):\n    js.Uint8Array.new(8).to_py()"]
+    write_notebook(page, site_url, "copies-rows-test.ipynb", cells)
+    page.evaluate("() => window.jupyterapp.commands.execute('portinglab-copies:rows', {rows: 3})")
+    try:
+        page.evaluate("() => window.jupyterapp.commands.execute('portinglab-copies:open')")
+        run_all_cells(page, timeout_ms=300_000)
+        page.wait_for_selector("#portinglab-copies-panel [data-execution-count='1'] .jp-PortingLabCopies-row")
+        assert page.evaluate(ROWS_JS, 1) == [["js->py", 8, "to_py", "3"]] * 3
+        head = page.inner_text("#portinglab-copies-panel [data-execution-count='1'] .jp-PortingLabCopies-cellHeader")
+        assert head.startswith("[1] 5 copies · 40 B") and "(2 more not listed)" in head, head
+    finally:
+        page.evaluate("() => window.jupyterapp.commands.execute('portinglab-copies:rows', {rows: 50})")
+
+
 def test_switching_off_no_rows_no_badge(page, site_url):
     cells = ["import numpy as np\nfrom pyodide.ffi import to_js\nx = to_js(np.zeros(1000, np.float32))",
              "import pyodide.ffi, _pyodide_core\nprint(pyodide.ffi.to_js is _pyodide_core.to_js)"]

@@ -28,9 +28,11 @@ from . import _ffi
 SCHEMA_ID = "portinglab.copies"
 SCHEMA_VERSION = 1
 COMM_TARGET = "portinglab.copies"
-#: copies itemized per cell (rows); the rest are counted in `totals` and `omitted`: itemizing, and
-#: the report's rows, are most of what tracing costs (docs/copies-inspector.md, Overhead)
+#: copies itemized per cell (rows; `set_rows`, the lab's setting "Copies listed per cell"); the
+#: rest are counted in `totals` and `omitted`: itemizing, and the report's rows, are most of what
+#: tracing costs (docs/copies-inspector.md, Overhead)
 MAX_ROWS = 50
+ROWS_LIMIT = 100_000
 LARGE_TO_JS = 64 * 1024
 LOOP_REPEATS = 10
 DOC = "docs/copies-inspector.md"
@@ -79,7 +81,7 @@ class _CellSink:
         self.offset = time.time() - perf_counter()  # perf_counter -> wall clock
         self.last = (None, -1)  # the place of the last copy
         self.ffi = False  # set by the conversions' wrappers: the hints look at those rows only
-        self.detail = True
+        self.detail = MAX_ROWS > 0
         self.more_ffi: list = []
         self.count = self.nbytes = 0
         self.seconds = 0.0
@@ -298,6 +300,16 @@ def _on_comm_msg(msg):
     data = msg.get("content", {}).get("data", {})
     if data.get("type") == "set_enabled":
         set_enabled(bool(data.get("enabled")))
+    elif data.get("type") == "set_rows":
+        set_rows(data.get("rows"))
+
+
+def set_rows(rows: int) -> None:
+    """How many copies each cell itemizes (from the next cell on); 0 lists none (totals only)."""
+    global MAX_ROWS
+    if isinstance(rows, bool) or not isinstance(rows, int) or not 0 <= rows <= ROWS_LIMIT:
+        raise ValueError(f"rows must be an integer from 0 to {ROWS_LIMIT}, not {rows!r}")
+    MAX_ROWS = rows
 
 
 def set_enabled(on: bool) -> None:
@@ -325,10 +337,13 @@ def reports() -> list[dict]:
     return list(_reports)
 
 
-def start(enabled: bool = True, comm: bool = True) -> None:
-    """Hook into the IPython shell (once) and open the comm to the lab; tracing on unless told."""
+def start(enabled: bool = True, comm: bool = True, rows: int | None = None) -> None:
+    """Hook into the IPython shell (once) and open the comm to the lab; tracing on unless told;
+    `rows`: copies itemized per cell (`set_rows`)."""
     from IPython import get_ipython
 
+    if rows is not None:
+        set_rows(rows)
     shell = get_ipython()
     if not _state["started"] and shell is not None:
         _state["shell"] = shell
@@ -357,14 +372,14 @@ def start(enabled: bool = True, comm: bool = True) -> None:
     set_enabled(enabled)
 
 
-def bootstrap(enabled: bool = True) -> None:
+def bootstrap(enabled: bool = True, rows: int | None = None) -> None:
     """What the lab extension runs, silently, in each new kernel: `start()`, then give back the
     execution count this request used (the Pyodide kernel counts even silent requests), so
     the user's first cell is still [1]."""
     from IPython import get_ipython
 
     shell = get_ipython()
-    start(enabled)
+    start(enabled, rows=rows)
     if shell is not None:
         def rewind(result=None):
             shell.events.unregister("post_run_cell", rewind)
