@@ -31,7 +31,7 @@ Then the same workloads **as cells**, the way a user runs them: a notebook opene
 (the copies inspector's extension active: it starts the tracer with its comm, receives each report
 and draws the badges), each workload one execute request, timed in the page from the request to
 its reply (`performance.now()`); tracing on vs switched off (`tracer.set_enabled`, sent as its own
-request before each sample), the two alternating, mirrored from round to round. This includes
+request, then an empty cell, before each sample), the two alternating, mirrored from round to round. This includes
 what the bare samples leave out (IPython's own per-cell work, the comm message, the front end),
 so the tracer's fixed per-cell cost weighs what it weighs in a notebook.
 
@@ -238,6 +238,7 @@ def measure_cells(page, setup: str, rounds: int, only: str | None) -> tuple[dict
             r = {}
             for mode in (("on", "off", "off", "on") if i % 2 else ("off", "on", "on", "off")):
                 k.run(f"tracer.set_enabled({mode == 'on'})")
+                k.run("pass")  # a cell in that state first: steady state, not the switch's aftermath
                 r.setdefault(mode, []).append(k.timed(code))
             for mode in r:
                 samples[mode] += r[mode]
@@ -265,6 +266,7 @@ def main() -> None:
     ap.add_argument("--rounds-single", type=int, default=60, help="rounds per one-call workload")
     ap.add_argument("--cell-rounds", type=int, default=12, help="rounds per workload run as cells (0: skip)")
     ap.add_argument("--only", help="run only the workloads whose name contains this")
+    ap.add_argument("--cells-only", action="store_true", help="only the workloads as cells")
     args = ap.parse_args()
     tmp = None
     if args.site:
@@ -293,7 +295,7 @@ def main() -> None:
                                                  big_shape=BIG_SHAPE))
             assert not info["fresh"]["tracer_loaded"], "the 'fresh' kernel has the tracer loaded"
             for name, needs in WORKLOADS:
-                if args.only and args.only not in name:
+                if (args.only and args.only not in name) or args.cells_only:
                     continue
                 if needs and not (info["traced"]["have"][needs] is True and info["fresh"]["have"][needs] is True):
                     print(f"# {name}: skipped ({needs}: {info['traced']['have'][needs]})", file=sys.stderr)

@@ -3,6 +3,7 @@ import { Kernel, KernelMessage } from '@jupyterlab/services';
 import { ISessionContext } from '@jupyterlab/apputils';
 import {
   COMM_TARGET,
+  ICellJson,
   ICellReport,
   ISetEnabled,
   ISetRows,
@@ -233,8 +234,15 @@ export class CopiesModel {
     this.ensureBootstrap();
   }
 
-  private _onMessage(data: Message | undefined): void {
-    if (!data || data.schema !== SCHEMA_ID || data.version !== SCHEMA_VERSION) {
+  private _onMessage(received: Message | ICellJson | undefined): void {
+    if (!received || received.schema !== SCHEMA_ID || received.version !== SCHEMA_VERSION) {
+      return;
+    }
+    let data: Message;
+    try {
+      data = 'json' in received ? (JSON.parse(received.json) as Message) : received;
+    } catch (e) {
+      console.warn('portinglab-copies: a cell report that is not JSON', e);
       return;
     }
     this._messages.push(data);

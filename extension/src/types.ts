@@ -1,7 +1,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 
 /**
- * The messages of the comm target `portinglab.copies`, version 1.
+ * The messages of the comm target `portinglab.copies`, version 2.
  * Same field names as the kernel side (portinglab_kernel/tracer) and its JSON Schema
  * (kernel/src/portinglab_kernel/tracer/report.schema.json).
  */
@@ -11,7 +11,7 @@ export const COMM_TARGET = 'portinglab.copies';
 /** The extension's translation domain (`translator.load(DOMAIN)`; locale files in portinglab_copies/locale). */
 export const DOMAIN = 'portinglab_copies';
 export const SCHEMA_ID = 'portinglab.copies';
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export type Direction =
   | 'py->js'
@@ -47,7 +47,7 @@ export interface IHint {
 
 export interface ICellReport {
   schema: 'portinglab.copies';
-  version: 1;
+  version: 2;
   type: 'cell';
   execution_count: number | null;
   msg_id: string | null;
@@ -63,9 +63,17 @@ export interface ICellReport {
 
 export interface IStateMessage {
   schema: 'portinglab.copies';
-  version: 1;
+  version: 2;
   type: 'state';
   enabled: boolean;
+}
+
+/** A cell report as the comm carries it: its JSON text. */
+export interface ICellJson {
+  schema: 'portinglab.copies';
+  version: 2;
+  type: 'cell';
+  json: string;
 }
 
 export type Message = ICellReport | IStateMessage;

@@ -76,7 +76,7 @@ def test_switching_off_removes_every_patch(traced):
                      "y = to_js(np.zeros(10, np.float32))")
     assert out == "True True False\n"
     messages = traced.json(ALL_MESSAGES)
-    assert messages[-1] == {"schema": "portinglab.copies", "version": 1, "type": "state", "enabled": False}
+    assert messages[-1] == {"schema": "portinglab.copies", "version": 2, "type": "state", "enabled": False}
     assert not any(m["type"] == "cell" and any(c["bytes"] == 40 for c in m["copies"]) for m in messages)
     traced.run("tracer.set_enabled(True)")
 
@@ -286,17 +286,22 @@ def test_rows_per_cell_is_a_setting(traced):
 
 def test_only_cells_with_something_to_show_go_to_the_lab(traced):
     # every cell's report is kept in the kernel; only those with copies, proxies or hints are sent
+    # a report travels as its JSON text (schema: cell_json), which decodes to the report kept
     traced.run("class _Comm:\n"
                "    sent = []\n"
                "    def send(self, msg):\n"
-               "        self.sent.append(msg['execution_count'])\n"
+               "        self.sent.append(msg)\n"
                "tracer._state['comm'] = _Comm()")
     traced.run("y = 2 * 21")
     traced.run("z = to_js(np.zeros(3, np.float32))")
-    out = traced.json("import json\nsent = _Comm.sent[:]\ntracer._state['comm'] = None\n"
-                      "print(json.dumps([sent, [r['execution_count'] for r in tracer.reports()[-3:]]]))")
-    sent, kept = out
-    assert len(sent) == 1 and sent[0] == kept[-1] and kept[-1] == kept[-2] + 1  # only the to_js cell
+    sent, kept = traced.json("import json\nsent = _Comm.sent[:]\ntracer._state['comm'] = None\n"
+                             "print(json.dumps([sent, tracer.reports()[-3:]]))")
+    assert len(sent) == 1  # only the to_js cell
+    VALIDATOR.validate(sent[0])
+    assert set(sent[0]) == {"schema", "version", "type", "json"} and sent[0]["type"] == "cell"
+    report = json.loads(sent[0]["json"])
+    VALIDATOR.validate(report)
+    assert report == kept[-1] and report["execution_count"] == kept[-2]["execution_count"] + 1
 
 
 def test_off_the_bridges_report_nothing(traced):

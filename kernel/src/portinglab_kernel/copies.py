@@ -78,6 +78,10 @@ def set_enabled(on: bool) -> None:
     refresh()
 
 
+def enabled() -> bool:
+    return _enabled
+
+
 def add_sink(sink) -> None:
     """Start collecting into `sink` (a list, or an object with ``add`` and ``detail``)."""
     _sinks.append(sink)

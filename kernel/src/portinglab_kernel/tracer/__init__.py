@@ -26,7 +26,7 @@ from ..copies import dtype_name
 from . import _ffi
 
 SCHEMA_ID = "portinglab.copies"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 COMM_TARGET = "portinglab.copies"
 #: copies itemized per cell (rows; `set_rows`, the lab's setting "Copies listed per cell"); the
 #: rest are counted in `totals` and `omitted`: itemizing, and the report's rows, are most of what
@@ -286,6 +286,8 @@ def _send(msg: dict, to_lab=True) -> None:
     _reports.append(msg)
     comm = _state["comm"]
     if comm is not None and to_lab:
+        if msg["type"] == "cell":  # its JSON text: one string to hand over (schema: cell_json)
+            msg = {"schema": SCHEMA_ID, "version": SCHEMA_VERSION, "type": "cell", "json": json.dumps(msg)}
         try:
             comm.send(msg)
         except Exception:
