@@ -181,6 +181,25 @@ def test_copies_listed_per_cell_is_a_setting(page, site_url):
         page.evaluate("() => window.jupyterapp.commands.execute('portinglab-copies:rows', {rows: 50})")
 
 
+def test_small_copies_past_the_listed_ones_are_counted_not_timed(page, site_url):
+    # 40 small resizes: 80 copies, 50 listed; the 30 after them are counted by bridge.js, not
+    # timed (each is far below the clock's step): the time reads as a lower bound, and says why
+    cells = ["import numpy as np, cv2\na = np.zeros((8, 8), np.uint8)\nfor i in range(40):\n    cv2.resize(a, (4, 4))"]
+    write_notebook(page, site_url, "copies-untimed-test.ipynb", cells)
+    page.evaluate("() => window.jupyterapp.commands.execute('portinglab-copies:open')")
+    run_all_cells(page, timeout_ms=300_000)
+    if "Error" in cell_outputs(page)[0]:
+        pytest.skip(f"cv2 does not import here: {cell_outputs(page)[0]}")
+    header = "#portinglab-copies-panel [data-execution-count='1'] .jp-PortingLabCopies-cellHeader"
+    page.wait_for_selector(header)
+    text, title = page.eval_on_selector(header, "h => [h.textContent, h.title]")
+    assert re.match(r"\[1\] 80 copies · 3\.2 kB · ≥ [\d.]+ ms \(30 more not listed\)", text), text
+    assert title.startswith("30 small copies past the listed ones were counted but not timed"), title
+    assert len(page.evaluate(ROWS_JS, 1)) == 50
+    badge = page.locator(".jp-Notebook .jp-CodeCell .jp-PortingLabCopies-badge").first
+    assert "≥" in badge.inner_text() and "not timed" in badge.get_attribute("title")
+
+
 def test_switching_off_no_rows_no_badge(page, site_url):
     cells = ["import numpy as np\nfrom pyodide.ffi import to_js\nx = to_js(np.zeros(1000, np.float32))",
              "import pyodide.ffi, _pyodide_core\nprint(pyodide.ffi.to_js is _pyodide_core.to_js)"]
