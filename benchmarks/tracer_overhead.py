@@ -3,7 +3,9 @@ never started.
 
 Each sample is one cell as the kernel runs it: the tracer's pre-cell hook, the workload, the
 post-cell hook that builds the cell's report, and the report's JSON encoding (what the comm's
-send costs the kernel; no front end listens here). Sides, all in one kernel (`tracer.start()` once): *on*; *off* (switched off: the
+send costs the kernel; no front end listens here). Before each sample, untimed: the switch
+(`set_enabled`) and one empty cell in that state (the hooks of a cell that runs nothing: a
+notebook traced all along, not the switch's aftermath). Sides, all in one kernel (`tracer.start()` once): *on*; *off* (switched off: the
 hooks still run, and return at once); *never* (off, and the hooks not run: a kernel that never
 started the tracer, with the same heap and JIT state). One round = the three in one order, then in the
 reverse order (off, on, never, never, on, off; the order rotates through all six from round to
@@ -133,6 +135,9 @@ def sample(name, mode):
         return time.perf_counter() - t0
     tracer.set_enabled(False)  # drops the collector of the cell running this (not timed)
     tracer.set_enabled(mode == "on")
+    if mode != "never":  # an empty cell in that state first: steady state, not the switch's aftermath
+        tracer._pre_run_cell()
+        tracer._post_run_cell()
     t0 = time.perf_counter()
     if mode != "never":
         tracer._pre_run_cell()  # what IPython runs before a cell (returns at once when off)
