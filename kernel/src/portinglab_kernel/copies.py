@@ -195,6 +195,17 @@ def record(direction: str, nbytes, api: str, dtype, shape, started, again: bool 
             sink.add(direction, nbytes, api, dtype, shape, seconds, end, True, "bridge", -1 if again else 2)
 
 
+def tally(count: int, nbytes: int, seconds: float = 0.0) -> None:
+    """Add copies to the collectors' sums without itemizing them: for use only while not
+    `_detail` (no list collects then, and the tracer's cell has itemized its rows)."""
+    if not _enabled:
+        return
+    for sink in _sinks:
+        sink.count += count
+        sink.nbytes += nbytes
+        sink.seconds += seconds
+
+
 def record_counted(direction: str, nbytes, api: str, dtype, shape, seconds: float, again: bool = False) -> None:
     """`record` for a copy a registered counter counted too, timed by the bridge itself
     (`seconds`); called only while `_detail`: the collectors itemize it, the totals take it from

@@ -15,7 +15,7 @@ from time import perf_counter
 import numpy as np
 
 from .. import copies as _copies
-from ..copies import record, unwrapped
+from ..copies import ffi, record, tally, unwrapped
 
 #: onnxruntime-web tensor type -> (numpy dtype, onnx type string, PyBuffer view type)
 ORT_TYPES = {
@@ -70,8 +70,6 @@ def to_ort(ort, name: str, arr: np.ndarray, type_: str, held: Borrowed, api: str
     """An ort.Tensor over `arr` (already of the right dtype); no copy for numeric data."""
     import js
 
-    from ..copies import ffi
-
     to_js, create_proxy = ffi("to_js"), ffi("create_proxy")  # not the tracer's wrappers: counted here
     dims = to_js([int(d) for d in arr.shape])
     if type_ == "string":
@@ -95,7 +93,10 @@ def to_ort(ort, name: str, arr: np.ndarray, type_: str, held: Borrowed, api: str
             held.buffers.append(buf)
             data = buf.data
         # onnxruntime-web copies the view into its own heap inside run()
-        _copies._sinks and record("py->ort", arr.nbytes, api, arr.dtype, arr.shape, 0)
+        if _copies._detail:
+            record("py->ort", arr.nbytes, api, arr.dtype, arr.shape, 0)
+        elif _copies._sinks:  # past the cell's rows: summed only
+            tally(1, arr.nbytes)
     tensor = ort.Tensor.new(type_, data, dims)
     held.tensors.append(tensor)
     return tensor
@@ -135,9 +136,13 @@ def from_ort(tensor, api: str) -> np.ndarray:
     dtype = np.dtype(ORT_TYPES[type_][0])
     out = np.empty(dims, dtype)
     # onnxruntime-web made `data` by copying out of its heap
-    _copies._sinks and record("ort->js", out.nbytes, api, dtype, dims, 0)
+    started = _copies._sinks and perf_counter()
     if out.nbytes:
-        started = _copies._sinks and perf_counter()
         unwrapped(type(data).assign_to)(data, out.reshape(-1).view(np.uint8))
-        started and record("js->py", out.nbytes, api, dtype, dims, started)
+    if started:
+        if _copies._detail:
+            record("ort->js", out.nbytes, api, dtype, dims, 0)
+            out.nbytes and record("js->py", out.nbytes, api, dtype, dims, started, True)
+        else:  # past the cell's rows: summed only (both copies, the second timed)
+            tally(2 if out.nbytes else 1, 2 * out.nbytes, perf_counter() - started)
     return out
