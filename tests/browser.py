@@ -138,11 +138,24 @@ ALL_CELLS_RAN_JS = """
 
 
 def open_notebook(page, site_url: str, path: str) -> None:
-    """Open a notebook of the site's contents in the lab and wait for its kernel."""
+    """Open a notebook of the site's contents in the lab and wait for its kernel: started, the
+    copies tracer's bootstrap run (its comm open), idle again."""
     page.goto(f"{site_url}lab/index.html?path={path}")
     page.wait_for_selector(".jp-Notebook .jp-Cell")
     # attached, not visible: a narrow toolbar moves the indicator into its overflow menu
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", state="attached")
+    page.wait_for_function(TRACER_CONNECTED_JS, timeout=120_000)
+    page.wait_for_function("() => window.jupyterapp.shell.currentWidget?.sessionContext?.session?.kernel"
+                           "?.status === 'idle'", timeout=120_000)
+
+
+#: the copies tracer's comm is open (the panel says so, in any language)
+TRACER_CONNECTED_JS = """
+() => {
+  const s = document.querySelector('#portinglab-copies-panel .jp-PortingLabCopies-summary');
+  return s !== null && s.dataset.connected === 'true';
+}
+"""
 
 
 def run_all_cells(page, timeout_ms: int = 180_000, until: str = ALL_CELLS_RAN_JS) -> None:

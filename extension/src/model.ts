@@ -132,6 +132,7 @@ export class CopiesModel {
     if (this._comm && !this._comm.isDisposed) {
       const msg: ISetRows = { type: 'set_rows', rows };
       this._comm.send(msg as any);
+      this._bootstrapRows = rows;
     }
   }
 
@@ -158,7 +159,7 @@ export class CopiesModel {
     this._bootstrapped = kernel;
     // silent: no output, no prompt number (the kernel side gives back the count it used)
     const future = kernel.requestExecute({
-      code: bootstrapCode(this._enabled, this._rows),
+      code: bootstrapCode(this._enabled, (this._bootstrapRows = this._rows)),
       silent: true,
       store_history: false,
       allow_stdin: false,
@@ -220,9 +221,13 @@ export class CopiesModel {
     this._attached.add(kernel);
     kernel.registerCommTarget(COMM_TARGET, (comm, msg) => {
       this._comm = comm;
-      // the setting may have changed since the bootstrap was sent
-      const rows: ISetRows = { type: 'set_rows', rows: this._rows };
-      comm.send(rows as any);
+      // the setting may have changed since the bootstrap was sent (only then: a message makes
+      // the kernel busy for a moment)
+      if (this._rows !== this._bootstrapRows) {
+        const rows: ISetRows = { type: 'set_rows', rows: this._rows };
+        comm.send(rows as any);
+        this._bootstrapRows = this._rows;
+      }
       comm.onMsg = m => this._onMessage(m.content.data as any);
       comm.onClose = () => {
         if (this._comm === comm) {
@@ -266,6 +271,8 @@ export class CopiesModel {
 
   private _enabled: boolean;
   private _rows: number;
+  /** The rows the kernel was told (in the bootstrap or since). */
+  private _bootstrapRows: number | null = null;
   /** The kernel connection (since its last restart) that got the bootstrap. */
   private _bootstrapped: Kernel.IKernelConnection | null = null;
   private _retries = 0;

@@ -63,18 +63,9 @@ def write_notebook(page, site_url, path, cells, open_it=True):
     page.goto(site_url + "lab/index.html")
     page.evaluate(SAVE_NOTEBOOK_JS, [path, cells])
     if open_it:
-        open_notebook(page, site_url, path)
-        # the tracer's comm is open (cells run earlier are traced too: see
+        # waits for the tracer's comm too (cells run earlier are traced as well: see
         # test_cells_run_before_the_kernel_started_are_traced)
-        page.wait_for_function(TRACER_CONNECTED_JS, timeout=120_000)
-
-
-TRACER_CONNECTED_JS = """
-() => {
-  const s = document.querySelector('#portinglab-copies-panel .jp-PortingLabCopies-summary');
-  return s !== null && s.dataset.connected === 'true';
-}
-"""
+        open_notebook(page, site_url, path)
 
 
 def test_panel_rows_and_badges_show_exact_bytes(page, site_url):
