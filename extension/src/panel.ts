@@ -258,10 +258,12 @@ export class CopiesPanel extends Widget {
     head.className = 'jp-PortingLabCopies-cellHeader';
     head.textContent = `[${report.execution_count}] ${summary(report.totals, trans)}`;
     head.dataset.bytes = String(report.totals.bytes);
-    head.title = untimedNote(report.totals, trans);
+    const notes = [untimedNote(report.totals, trans)];
     if (report.omitted) {
       head.textContent += ' ' + trans.__('(%1 more not listed)', report.omitted);
+      notes.push(trans.__('To list more: Porting Lab: Copies listed per cell… in the command palette'));
     }
+    head.title = notes.filter(Boolean).join('\n');
     if (report.proxies.created) {
       const p = document.createElement('span');
       p.className = 'jp-PortingLabCopies-proxies';

@@ -186,6 +186,7 @@ def test_small_copies_past_the_listed_ones_are_counted_not_timed(page, site_url)
     text, title = page.eval_on_selector(header, "h => [h.textContent, h.title]")
     assert re.match(r"\[1\] 80 copies · 3\.2 kB · ≥ [\d.]+ ms \(30 more not listed\)", text), text
     assert title.startswith("30 small copies past the listed ones were counted but not timed"), title
+    assert title.endswith("To list more: Porting Lab: Copies listed per cell… in the command palette"), title
     assert len(page.evaluate(ROWS_JS, 1)) == 50
     badge = page.locator(".jp-Notebook .jp-CodeCell .jp-PortingLabCopies-badge").first
     assert "≥" in badge.inner_text() and "not timed" in badge.get_attribute("title")
