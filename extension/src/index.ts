@@ -13,13 +13,12 @@ import { CopiesPanel } from './panel';
 import { exportPlugin } from './export';
 import { restorePlugin } from './restore';
 import { openLesson, showLessonFromUrl } from './lesson';
-import { DOMAIN } from './types';
+import { DEFAULT_ROWS, DOMAIN, ROWS_LIMIT } from './types';
 
 const PLUGIN_ID = 'portinglab-copies:plugin';
 const TOGGLE = 'portinglab-copies:toggle';
 const OPEN = 'portinglab-copies:open';
 const ROWS = 'portinglab-copies:rows';
-const ROWS_LIMIT = 100000;
 
 /**
  * The Memory copies inspector: a panel of every wasm<->JS copy per cell of the active
@@ -44,7 +43,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const english = (translator?.languageCode ?? 'en').toLowerCase().startsWith('en');
     let enabled = true;
     let showBadges = true;
-    let rowsPerCell = 50;
+    let rowsPerCell = DEFAULT_ROWS;
     const models = new Map<NotebookPanel, CopiesModel>();
     const badges = new Map<NotebookPanel, BadgeManager>();
     let settings: ISettingRegistry.ISettings | null = null;

@@ -3,6 +3,7 @@ import { Kernel, KernelMessage } from '@jupyterlab/services';
 import { ISessionContext } from '@jupyterlab/apputils';
 import {
   COMM_TARGET,
+  DEFAULT_ROWS,
   ICellJson,
   ICellReport,
   ISetEnabled,
@@ -28,7 +29,7 @@ const MAX_MESSAGES = 500;
  * The copies of one notebook's kernel: the per-cell reports it sent, keyed by execution count.
  */
 export class CopiesModel {
-  constructor(sessionContext: ISessionContext, enabled: boolean, rows: number = 50) {
+  constructor(sessionContext: ISessionContext, enabled: boolean, rows: number = DEFAULT_ROWS) {
     this.sessionContext = sessionContext;
     this._enabled = enabled;
     this._rows = rows;
@@ -132,7 +133,7 @@ export class CopiesModel {
     if (this._comm && !this._comm.isDisposed) {
       const msg: ISetRows = { type: 'set_rows', rows };
       this._comm.send(msg as any);
-      this._bootstrapRows = rows;
+      this._kernelRows = rows;
     }
   }
 
@@ -159,7 +160,7 @@ export class CopiesModel {
     this._bootstrapped = kernel;
     // silent: no output, no prompt number (the kernel side gives back the count it used)
     const future = kernel.requestExecute({
-      code: bootstrapCode(this._enabled, (this._bootstrapRows = this._rows)),
+      code: bootstrapCode(this._enabled, (this._kernelRows = this._rows)),
       silent: true,
       store_history: false,
       allow_stdin: false,
@@ -223,10 +224,10 @@ export class CopiesModel {
       this._comm = comm;
       // the setting may have changed since the bootstrap was sent (only then: a message makes
       // the kernel busy for a moment)
-      if (this._rows !== this._bootstrapRows) {
+      if (this._rows !== this._kernelRows) {
         const rows: ISetRows = { type: 'set_rows', rows: this._rows };
         comm.send(rows as any);
-        this._bootstrapRows = this._rows;
+        this._kernelRows = this._rows;
       }
       comm.onMsg = m => this._onMessage(m.content.data as any);
       comm.onClose = () => {
@@ -271,8 +272,8 @@ export class CopiesModel {
 
   private _enabled: boolean;
   private _rows: number;
-  /** The rows the kernel was told (in the bootstrap or since). */
-  private _bootstrapRows: number | null = null;
+  /** The rows the kernel was told (in the bootstrap, or by `set_rows` since). */
+  private _kernelRows: number | null = null;
   /** The kernel connection (since its last restart) that got the bootstrap. */
   private _bootstrapped: Kernel.IKernelConnection | null = null;
   private _retries = 0;

@@ -13,6 +13,11 @@ export const DOMAIN = 'portinglab_copies';
 export const SCHEMA_ID = 'portinglab.copies';
 export const SCHEMA_VERSION = 2;
 
+/** Copies a cell lists one by one: the default and the most (setting `rowsPerCell`; the kernel's
+ * `tracer.MAX_ROWS` and `ROWS_LIMIT`). */
+export const DEFAULT_ROWS = 50;
+export const ROWS_LIMIT = 100000;
+
 export type Direction =
   | 'py->js'
   | 'js->py'

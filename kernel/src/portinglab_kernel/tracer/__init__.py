@@ -220,7 +220,7 @@ def _proxies_hint(alive: int) -> dict:
                        "call .destroy() when JS no longer needs them (or use create_once_callable)."}
 
 
-def _report(cell: _Cell, counted: list | None = None) -> dict:
+def _report(cell: _Cell, counted: list) -> dict:
     """The cell's message (schema `report.schema.json`) from its raw rows, its sums of the copies
     not itemized and the bridges' counters (`counted`: as `copies.read_counters()` now):
     everything the recording left for later (lines, dtype names, ints, lists, wall-clock times,
@@ -247,8 +247,6 @@ def _report(cell: _Cell, counted: list | None = None) -> dict:
     count = len(own) + sink.count
     nbytes = int(sum(map(_bytes_of, own))) + int(sink.nbytes)
     seconds = float(sum(map(_seconds_of, own))) + sink.seconds
-    if counted is None:
-        counted = _copies.read_counters()
     untimed = 0
     for i, (n, b, s, u) in enumerate(counted):
         n0, b0, s0, u0 = cell.counted[i] if i < len(cell.counted) else (0, 0, 0.0, 0)  # registered during the cell
