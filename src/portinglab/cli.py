@@ -65,6 +65,17 @@ def _export(args) -> int:
     return 0
 
 
+def _cv2gen(args) -> int:
+    from .cv2gen import generate
+
+    paths_ = generate(check=args.check)
+    if args.check:
+        print("[cv2gen] the generated files are up to date")
+    else:
+        print("[cv2gen] wrote " + ", ".join(str(p.relative_to(paths.ROOT)) for p in paths_))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="portlab", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -91,6 +102,10 @@ def parser() -> argparse.ArgumentParser:
                    help="send COOP/COEP headers (cross-origin isolation: onnxruntime-web threads)")
     s.add_argument("--no-build", action="store_true", help="serve the existing site after verifying it")
     s.set_defaults(run=_serve)
+
+    g = sub.add_parser("cv2gen", help="regenerate the cv2 bridge's generated files (docs/cv2-coverage.md)")
+    g.add_argument("--check", action="store_true", help="write nothing; fail when regenerating gives a difference")
+    g.set_defaults(run=_cv2gen)
 
     e = sub.add_parser("export", help="export a notebook as one script + a standalone page (docs/export.md)")
     e.add_argument("notebook", help="the .ipynb file (never modified)")

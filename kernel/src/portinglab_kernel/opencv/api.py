@@ -1,18 +1,25 @@
-"""The public surface of `cv2`: bridged functions, constants, the escape hatch."""
+"""The public surface of `cv2`: generated functions, the hand-written layer, constants, sub-modules."""
 
 from __future__ import annotations
 
+import types
+
 from . import codecs, constants, functions
 from .errors import error
+from .generated import FUNCTIONS
 from .loader import load, load_info
 from .mats import from_mat, to_mat
 
 __version__ = "4.12.0"
 
-BRIDGED = sorted(
-    [n for n, f in vars(functions).items() if getattr(f, "__bridged__", False)]
-    + [n for n, f in vars(codecs).items() if getattr(f, "__bridged__", False)]
-)
+#: the hand-written layer: fused fast paths, Pillow codecs, runtime functions (docs/cv2-coverage.md says why)
+HAND_WRITTEN = {n: f for mod in (functions, codecs) for n, f in vars(mod).items() if getattr(f, "__bridged__", False)
+                and not isinstance(f, type)}
+
+TOP_LEVEL = {n: f for n, f in FUNCTIONS.items() if "." not in n}
+TOP_LEVEL.update(HAND_WRITTEN)  # a hand-written function replaces the generated one of its name
+
+BRIDGED = sorted(TOP_LEVEL) + sorted(n for n in FUNCTIONS if "." in n)
 
 ESCAPE_HATCH = (
     "use the raw opencv.js module: `js_cv = cv2.portinglab.raw()`, with "
@@ -26,10 +33,10 @@ def raw():
     return load()[0]
 
 
-def missing(name: str) -> AttributeError:
+def missing(name: str, module: str = "cv2") -> AttributeError:
     return AttributeError(
-        f"module 'cv2' has no attribute {name!r}: Porting Lab's cv2 does not bridge it to opencv.js. "
-        f"To call it anyway, {ESCAPE_HATCH}")
+        f"module {module!r} has no attribute {name!r}: Porting Lab's cv2 does not bridge it to opencv.js "
+        f"(docs/cv2-coverage.md says why). To call it anyway, {ESCAPE_HATCH}")
 
 
 class _Portinglab:
@@ -47,9 +54,26 @@ class _Portinglab:
         return int(load()[1].heapBytes())
 
 
+def _submodule(name: str) -> types.ModuleType:
+    mod = types.ModuleType(f"cv2.{name}", f"opencv-python's cv2.{name}, bridged to opencv.js where it has it.")
+    mod.__dict__.update(constants.SUBMODULES.get(name, {}))
+    mod.__dict__.update({n.split(".", 1)[1]: f for n, f in FUNCTIONS.items() if n.startswith(name + ".")})
+
+    def __getattr__(attr, _name=name):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        raise missing(attr, f"cv2.{_name}")
+    mod.__getattr__ = __getattr__
+    return mod
+
+
+SUBMODULES = sorted({n.split(".", 1)[0] for n in FUNCTIONS if "." in n} | set(constants.SUBMODULES))
+
+
 def namespace() -> dict:
     """Everything `cv2` exports."""
-    ns = {n: getattr(constants, n) for n in dir(constants) if n.isupper()}
-    ns.update({n: getattr(functions, n, None) or getattr(codecs, n) for n in BRIDGED})
+    ns = {n: v for n, v in vars(constants).items() if type(v) is int and not n.startswith("_")}
+    ns.update(TOP_LEVEL)
+    ns.update({m: _submodule(m) for m in SUBMODULES})
     ns.update(error=error, __version__=__version__, portinglab=_Portinglab())
     return ns

@@ -12,7 +12,7 @@
 // the time measured here), so a call whose copies are only counted costs Python nothing.
 // The flags and counts live in 8 float64s in the Pyodide heap at byte `countsAt` (a
 // `portinglab_kernel.copies.Counter`): both sides read and write them with no call across.
-(function (cv, py, countsAt) {
+(function (cv, py, countsAt, wire) {
   "use strict";
   const arena = [];
   const track = (o) => { arena.push(o); return o; };
@@ -259,5 +259,182 @@
     live() { return arena.length; },
     heapBytes() { return cv.HEAPU8.length; },
   };
+
+  // ---------------------------------------------------------------- the generic call (wire.json)
+  // invoke(name, k, retStruct, ...flat): decode k arguments (each: its kind's index, then its fields),
+  // call cv[name], describe the results into the result area (a float64 array of the Pyodide heap the
+  // Python half owns: header, then one item per result). Mats to copy out stay pending until
+  // collect(); with none, everything is released before invoke returns.
+  const ARG_KINDS = Object.keys(wire.args), RES = {}, STRUCTS = Object.keys(wire.structs), STATUS = wire.status;
+  Object.keys(wire.results).forEach((k, i) => { RES[k] = i; });
+  const HEADER = wire.result.header.length;  // status, items, needed, held, copies
+  const STRUCT_PATHS = STRUCTS.map((n) => wire.structs[n].fields.map((p) => p.split(".")));
+  let areaAt = 0, areaSlots = 0, result = null, copyMs = [], strings = [], objects = [], message = "";
+  const timedIn = () => { if (py.HEAPF64[DETAIL]) copyMs.push(py.HEAPF64[LAST]); };
+  function matArg(f, i) { const m = H.matIn(f[i], f[i + 1], f[i + 2], f[i + 3], f[i + 4], false); if (f[i + 1]) timedIn(); return m; }
+  const vecOf = (type, width, make) => (f, i) => {
+    const v = track(new cv[type]()), n = f[i++];
+    for (let j = 0; j < n; j++, i += width) v.push_back(make(f, i));
+    return [v, i];
+  };
+  const outVec = (type, struct) => () => { const v = track(new cv[type]()); result.outs.push(["vec", v, struct]); return [v, -1]; };
+  const DECODE = {
+    none: (f, i) => [track(new cv.Mat()), i],
+    mat: (f, i) => [matArg(f, i), i + 5],
+    out: (f, i) => { const m = track(new cv.Mat()); result.outs.push(["mat", m]); return [m, i]; },
+    io: (f, i) => { const m = matArg(f, i); result.outs.push(["mat", m]); return [m, i + 5]; },
+    num: (f, i) => [f[i], i + 1],
+    bool: (f, i) => [!!f[i], i + 1],
+    enum: (f, i) => [{ value: f[i] }, i + 1],
+    str: (f, i) => [String(f[i]), i + 1],
+    size: (f, i) => [{ width: f[i], height: f[i + 1] }, i + 2],
+    point: (f, i) => [{ x: f[i], y: f[i + 1] }, i + 2],
+    point2f: (f, i) => [{ x: f[i], y: f[i + 1] }, i + 2],
+    scalar: (f, i) => [[f[i], f[i + 1], f[i + 2], f[i + 3]], i + 4],
+    rect: (f, i) => [{ x: f[i], y: f[i + 1], width: f[i + 2], height: f[i + 3] }, i + 4],
+    rrect: (f, i) => [{ center: { x: f[i], y: f[i + 1] }, size: { width: f[i + 2], height: f[i + 3] }, angle: f[i + 4] }, i + 5],
+    term: (f, i) => [{ type: f[i], maxCount: f[i + 1], epsilon: f[i + 2] }, i + 3],
+    mats: (f, i) => {
+      const v = track(new cv.MatVector()), n = f[i++];
+      for (let j = 0; j < n; j++, i += 5) v.push_back(matArg(f, i));
+      return [v, i];
+    },
+    array: (f, i) => { const n = f[i]; return [f.slice(i + 1, i + 1 + n), i + 1 + n]; },
+    intvec: vecOf("IntVector", 1, (f, i) => f[i]),
+    floatvec: vecOf("FloatVector", 1, (f, i) => f[i]),
+    doublevec: vecOf("DoubleVector", 1, (f, i) => f[i]),
+    pointvec: vecOf("PointVector", 2, (f, i) => ({ x: f[i], y: f[i + 1] })),
+    point2fvec: vecOf("Point2fVector", 2, (f, i) => ({ x: f[i], y: f[i + 1] })),
+    rectvec: vecOf("RectVector", 4, (f, i) => ({ x: f[i], y: f[i + 1], width: f[i + 2], height: f[i + 3] })),
+    strvec: vecOf("StringVector", 1, (f, i) => String(f[i])),
+    obj: (f, i) => [f[i], i + 1],
+    out_mats: () => { const v = track(new cv.MatVector()); result.outs.push(["mats", v]); return [v, -1]; },
+    out_intvec: outVec("IntVector", -1),
+    out_floatvec: outVec("FloatVector", -1),
+    out_doublevec: outVec("DoubleVector", -1),
+    out_rectvec: outVec("RectVector", STRUCTS.indexOf("Rect")),
+    out_pointvec: outVec("PointVector", STRUCTS.indexOf("Point")),
+    out_point2fvec: outVec("Point2fVector", STRUCTS.indexOf("Point2f")),
+    out_strvec: outVec("StringVector", -2),
+  };
+  const DECODERS = ARG_KINDS.map((k) => DECODE[k]);
+
+  function decode(k, flat) {
+    const args = [];
+    let i = 0;
+    for (let a = 0; a < k; a++) {
+      const [v, next] = DECODERS[flat[i]](flat, i + 1);
+      args.push(v);
+      i = next < 0 ? i + 1 : next;
+    }
+    return args;
+  }
+  // one result value -> items (numbers) pushed to `out`
+  function putStruct(out, v, s) {
+    out.push(RES.struct, s);
+    for (const path of STRUCT_PATHS[s]) { let x = v; for (const p of path) x = x[p]; out.push(+x); }
+  }
+  function describeValue(out, v, struct) {
+    if (v === undefined || v === null) { out.push(RES.none); return; }
+    if (typeof v === "number" || typeof v === "boolean") { out.push(RES.num, +v); return; }
+    if (typeof v === "string") { out.push(RES.str, strings.length); strings.push(v); return; }
+    if (v instanceof cv.Mat) {
+      track(v);
+      result.pending.push(v);
+      if (v.empty()) out.push(RES.mat, 0, 0, v.type(), 0);
+      else out.push(RES.mat, v.rows, v.cols, v.type(), v.total() * v.elemSize());
+      return;
+    }
+    if (v instanceof cv.MatVector) {
+      track(v);
+      result.pending.push(v);
+      const n = v.size();
+      out.push(RES.mats, n);
+      for (let j = 0; j < n; j++) {
+        const m = v.get(j);
+        out.push(m.rows, m.cols, m.type(), m.total() * m.elemSize());
+        m.delete();
+      }
+      return;
+    }
+    if (typeof v.size === "function" && typeof v.get === "function") {  // IntVector, RectVector, ...
+      const n = v.size();
+      if (struct === -2) {
+        out.push(RES.strs, n);
+        for (let j = 0; j < n; j++) { out.push(strings.length); strings.push(v.get(j)); }
+      } else if (struct >= 0) {
+        out.push(RES.structs, struct, n);
+        for (let j = 0; j < n; j++) {
+          const e = v.get(j);
+          for (const path of STRUCT_PATHS[struct]) { let x = e; for (const p of path) x = x[p]; out.push(+x); }
+        }
+      } else {
+        out.push(RES.nums, n);
+        for (let j = 0; j < n; j++) out.push(+v.get(j));
+      }
+      return;
+    }
+    if (struct >= 0) { putStruct(out, v, struct); return; }
+    if (typeof v.delete === "function") { out.push(RES.obj, objects.length); objects.push(v); return; }
+    throw new Error("opencv.js returned a value the bridge cannot describe: " + String(v));
+  }
+  // header: status, number of items, slots needed, Mats held for collect(), number of input copies timed
+  function writeArea(items, count, status) {
+    const f = py.HEAPF64, base = areaAt >> 3;
+    const needed = HEADER + items.length + copyMs.length;
+    f[base] = status; f[base + 1] = count; f[base + 2] = needed;
+    f[base + 3] = result && result.pending.length ? 1 : 0; f[base + 4] = copyMs.length;
+    if (needed > areaSlots) { f[base] = STATUS.grow; return; }
+    f.set(items, base + HEADER);
+    f.set(copyMs, base + HEADER + items.length);
+  }
+  function describeResults() {
+    const items = [];
+    describeValue(items, result.ret, result.retStruct);
+    for (const [kind, v, struct] of result.outs) describeValue(items, v, kind === "vec" ? struct : -1);
+    result.items = items;
+    result.count = 1 + result.outs.length;
+    if (!result.pending.length && !strings.length && !objects.length) { H.release(); }
+    writeArea(items, result.count, STATUS.ok);
+  }
+  Object.assign(H, {
+    // where the result area is: byte address in the Pyodide heap, size in float64 slots
+    resultArea(ptr, slots) { areaAt = ptr; areaSlots = slots; if (result && result.items) writeArea(result.items, result.count, STATUS.ok); },
+    invoke(name, k, retStruct, ...flat) {
+      result = { ret: undefined, retStruct, outs: [], pending: [], items: null };
+      copyMs = []; strings = []; objects = [];
+      try {
+        const args = decode(k, flat);
+        const fn = name.indexOf(".") < 0 ? cv[name] : null;
+        result.ret = fn ? fn(...args) : H.method(name, args);
+        describeResults();
+      } catch (e) {
+        const text = errorText(e);
+        message = text.slice(text.indexOf("@@", 2) + 2);
+        const kind = text.startsWith("@@cv@@") ? STATUS.cv : text.startsWith("@@bind@@") ? STATUS.bind : STATUS.js;
+        result = null; copyMs = [];
+        H.release();
+        writeArea([], 0, kind);
+      }
+    },
+    // a method call: name "Class.method", args[0] the object
+    method(name, args) { const m = name.slice(name.indexOf(".") + 1); return args[0][m](...args.slice(1)); },
+    message() { return message; },
+    strings() { return strings; },
+    objects() { const o = objects; objects = []; return o; },
+    // copy the pending Mats (in the order described) to the given addresses, release; ms of each at area[0..]
+    collect(...ptrs) {
+      try {
+        const f = py.HEAPF64, base = areaAt >> 3;
+        result.pending.forEach((v, j) => {
+          if (v instanceof cv.MatVector) { f[base + j] = H.vectorOut(v, ptrs[j]); return; }
+          f[base + j] = v.empty() ? 0 : H.matOut(v, ptrs[j], v.total() * v.elemSize());
+        });
+      } finally {
+        result = null; strings = [];
+        H.release();
+      }
+    },
+  });
   return H;
 })

@@ -18,6 +18,10 @@ from .mats import contours as _contours
 from .mats import unary as _unary_call
 
 
+def _generated(fn):
+    return fn
+
+
 def _H():
     return _state.get("H") or load()[1]
 
@@ -57,7 +61,7 @@ def resize(src, dsize, dst=None, fx=0, fy=0, interpolation=C.INTER_LINEAR):
     return out
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def getPerspectiveTransform(src, dst, solveMethod=C.DECOMP_LU):
     f = "getPerspectiveTransform"
     with session(f) as H:
@@ -79,17 +83,17 @@ def _warp(f, src, M, dsize, dst, flags, borderMode, borderValue):
         return mat_out(H, out, f, dst)
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def warpPerspective(src, M, dsize, dst=None, flags=C.INTER_LINEAR, borderMode=C.BORDER_CONSTANT, borderValue=None):
     return _warp("warpPerspective", src, M, dsize, dst, flags, borderMode, borderValue)
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def warpAffine(src, M, dsize, dst=None, flags=C.INTER_LINEAR, borderMode=C.BORDER_CONSTANT, borderValue=None):
     return _warp("warpAffine", src, M, dsize, dst, flags, borderMode, borderValue)
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def getRotationMatrix2D(center, angle, scale):
     f = "getRotationMatrix2D"
     with session(f) as H:
@@ -110,7 +114,7 @@ def flip(src, flipCode, dst=None):
     return _unary(f, src, dst, int_(flipCode, "flipCode", f))[1]
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def copyMakeBorder(src, top, bottom, left, right, borderType, dst=None, value=None):
     f = "copyMakeBorder"
     with session(f) as H:
@@ -133,32 +137,32 @@ def _binary(f, src1, src2, dst, mask, extra=()):
         return mat_out(H, out, f, dst)
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def bitwise_and(src1, src2, dst=None, mask=None):
     return _binary("bitwise_and", src1, src2, dst, mask)
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def bitwise_or(src1, src2, dst=None, mask=None):
     return _binary("bitwise_or", src1, src2, dst, mask)
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def bitwise_xor(src1, src2, dst=None, mask=None):
     return _binary("bitwise_xor", src1, src2, dst, mask)
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def add(src1, src2, dst=None, mask=None, dtype=-1):
     return _binary("add", src1, src2, dst, mask, (int_(dtype, "dtype", "add"),))
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def subtract(src1, src2, dst=None, mask=None, dtype=-1):
     return _binary("subtract", src1, src2, dst, mask, (int_(dtype, "dtype", "subtract"),))
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def bitwise_not(src, dst=None, mask=None):
     f = "bitwise_not"
     with session(f) as H:
@@ -168,7 +172,7 @@ def bitwise_not(src, dst=None, mask=None):
         return mat_out(H, out, f, dst)
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def addWeighted(src1, alpha, src2, beta, gamma, dst=None, dtype=-1):
     f = "addWeighted"
     with session(f) as H:
@@ -180,7 +184,7 @@ def addWeighted(src1, alpha, src2, beta, gamma, dst=None, dtype=-1):
         return mat_out(H, out, f, dst)
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def mean(src, mask=None):
     f = "mean"
     with session(f) as H:
@@ -189,7 +193,7 @@ def mean(src, mask=None):
         return tuple(float(x) for x in r.to_py())
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def inRange(src, lowerb, upperb, dst=None):
     f = "inRange"
     with session(f) as H:
@@ -201,7 +205,7 @@ def inRange(src, lowerb, upperb, dst=None):
         return mat_out(H, out, f, dst)
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def normalize(src, dst, alpha=1.0, beta=0.0, norm_type=C.NORM_L2, dtype=-1, mask=None):
     f = "normalize"
     with session(f) as H:
@@ -212,7 +216,7 @@ def normalize(src, dst, alpha=1.0, beta=0.0, norm_type=C.NORM_L2, dtype=-1, mask
         return mat_out(H, out, f, dst if isinstance(dst, np.ndarray) else None)
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def invert(src, dst=None, flags=C.DECOMP_LU):
     f = "invert"
     with session(f) as H:
@@ -222,7 +226,7 @@ def invert(src, dst=None, flags=C.DECOMP_LU):
         return float(r), mat_out(H, out, f, dst)
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def split(m, mv=None):
     f = "split"
     with session(f) as H:
@@ -232,7 +236,7 @@ def split(m, mv=None):
         return vector_out(H, v, f)
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def merge(mv, dst=None):
     f = "merge"
     if not isinstance(mv, (list, tuple)):
@@ -255,7 +259,7 @@ def threshold(src, thresh, maxval, type, dst=None):  # noqa: A002 - opencv-pytho
     return float(ret), out
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def adaptiveThreshold(src, maxValue, adaptiveMethod, thresholdType, blockSize, C, dst=None):  # noqa: N803
     f = "adaptiveThreshold"
     with session(f) as H:
@@ -280,7 +284,7 @@ def medianBlur(src, ksize, dst=None):
     return _unary(f, src, dst, int_(ksize, "ksize", f))[1]
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def blur(src, ksize, dst=None, anchor=None, borderType=C.BORDER_DEFAULT):
     f = "blur"
     with session(f) as H:
@@ -310,24 +314,24 @@ def _morph(f, src, kernel, dst, anchor, iterations, borderType, borderValue, op=
         return mat_out(H, out, f, dst)
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def dilate(src, kernel, dst=None, anchor=None, iterations=1, borderType=C.BORDER_CONSTANT, borderValue=None):
     return _morph("dilate", src, kernel, dst, anchor, iterations, borderType, borderValue)
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def erode(src, kernel, dst=None, anchor=None, iterations=1, borderType=C.BORDER_CONSTANT, borderValue=None):
     return _morph("erode", src, kernel, dst, anchor, iterations, borderType, borderValue)
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def morphologyEx(src, op, kernel, dst=None, anchor=None, iterations=1, borderType=C.BORDER_CONSTANT,
                  borderValue=None):
     return _morph("morphologyEx", src, kernel, dst, anchor, iterations, borderType, borderValue,
                   op=int_(op, "op", "morphologyEx"))
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def getStructuringElement(shape, ksize, anchor=None):
     f = "getStructuringElement"
     with session(f) as H:
@@ -340,7 +344,7 @@ def equalizeHist(src, dst=None):
     return _unary("equalizeHist", src, dst)[1]
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def connectedComponentsWithStats(image, labels=None, stats=None, centroids=None, connectivity=8, ltype=C.CV_32S):
     f = "connectedComponentsWithStats"
     with session(f) as H:
@@ -371,21 +375,21 @@ def findContours(image, mode, method, contours=None, hierarchy=None, offset=None
     return _contours(_H(), image, int_(mode, "mode", f), int_(method, "method", f), ox, oy)
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def contourArea(contour, oriented=False):
     f = "contourArea"
     with session(f) as H:
         return float(call(H, f, _points(H, contour, "contour", f), bool_(oriented, "oriented", f)))
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def arcLength(curve, closed):
     f = "arcLength"
     with session(f) as H:
         return float(call(H, f, _points(H, curve, "curve", f), bool_(closed, "closed", f)))
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def approxPolyDP(curve, epsilon, closed, approxCurve=None):
     f = "approxPolyDP"
     with session(f) as H:
@@ -394,7 +398,7 @@ def approxPolyDP(curve, epsilon, closed, approxCurve=None):
         return mat_out(H, out, f, approxCurve)
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def boundingRect(array):
     f = "boundingRect"
     with session(f) as H:
@@ -406,7 +410,7 @@ def boundingRect(array):
         return tuple(int(x) for x in H.rect(call(H, f, m)).to_py())
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def minAreaRect(points):
     f = "minAreaRect"
     with session(f) as H:
@@ -431,7 +435,7 @@ def boxPoints(box, points=None):
         return out
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def convexHull(points, hull=None, clockwise=False, returnPoints=True):
     f = "convexHull"
     with session(f) as H:
@@ -465,7 +469,7 @@ def _draw(f, img, fill):
         return img
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def line(img, pt1, pt2, color, thickness=1, lineType=C.LINE_8, shift=0):
     f = "line"
     p1, p2, c = point_int(pt1, "pt1", f), point_int(pt2, "pt2", f), scalar(color, "color", f)
@@ -486,7 +490,7 @@ def _rectangle_pts(img, pt1, pt2, color, thickness=1, lineType=C.LINE_8, shift=0
     return _draw(f, img, lambda H, m: call(H, f, m, H.point(*p1), H.point(*p2), H.scalar(*c), *args))
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def rectangle(img, *args, **kwargs):
     """rectangle(img, pt1, pt2, color[, thickness[, lineType[, shift]]]) or rectangle(img, rec, color, ...)."""
     first = args[0] if args else kwargs.get("rec", kwargs.get("pt1"))
@@ -505,7 +509,7 @@ def rectangle(img, *args, **kwargs):
         raise
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def circle(img, center, radius, color, thickness=1, lineType=C.LINE_8, shift=0):
     f = "circle"
     p, c = point_int(center, "center", f), scalar(color, "color", f)
@@ -514,7 +518,7 @@ def circle(img, center, radius, color, thickness=1, lineType=C.LINE_8, shift=0):
     return _draw(f, img, lambda H, m: call(H, f, m, H.point(*p), r, H.scalar(*c), *rest))
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def fillPoly(img, pts, color, lineType=C.LINE_8, shift=0, offset=None):
     f = "fillPoly"
     c = scalar(color, "color", f)
@@ -524,7 +528,7 @@ def fillPoly(img, pts, color, lineType=C.LINE_8, shift=0, offset=None):
                                              H.point(ox, oy)))
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def polylines(img, pts, isClosed, color, thickness=1, lineType=C.LINE_8, shift=0):
     f = "polylines"
     c = scalar(color, "color", f)
@@ -533,7 +537,7 @@ def polylines(img, pts, isClosed, color, thickness=1, lineType=C.LINE_8, shift=0
     return _draw(f, img, lambda H, m: call(H, f, m, vector_in(H, pts, "pts", f), closed, H.scalar(*c), *rest))
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def drawContours(image, contours, contourIdx, color, thickness=1, lineType=C.LINE_8, hierarchy=None,
                  maxLevel=2**31 - 1, offset=None):
     f = "drawContours"
@@ -552,7 +556,7 @@ def drawContours(image, contours, contourIdx, color, thickness=1, lineType=C.LIN
     return _draw(f, image, draw)
 
 
-@bridged
+@_generated  # superseded by the generated wrapper (generated.py); kept until removed
 def putText(img, text, org, fontFace, fontScale, color, thickness=1, lineType=C.LINE_8, bottomLeftOrigin=False):
     f = "putText"
     if not isinstance(text, str):

@@ -69,8 +69,11 @@ def load(progress=None) -> tuple:
     from ..copies import new_counter
 
     counter = new_counter()  # bridge.js counts its copies itself (see mats.py)
-    H = js.eval(source)(cv, pyodide_js._module, counter.address)
-    _state.update(counter=counter, cv=cv, H=H, url=url, seconds=time.perf_counter() - t0, timing=timing)
+    from .wire import WIRE_TEXT, ResultArea
+
+    H = js.eval(source)(cv, pyodide_js._module, counter.address, js.JSON.parse(WIRE_TEXT))
+    area = ResultArea(H)  # where bridge.js describes a generic call's results (invoke.py)
+    _state.update(counter=counter, cv=cv, H=H, area=area, url=url, seconds=time.perf_counter() - t0, timing=timing)
     if shown and _state["seconds"] > PROGRESS_AFTER_S:
         say(f"cv2: opencv.js ready in {_state['seconds']:.1f} s")
     return cv, H

@@ -1,0 +1,271 @@
+"""The join: opencv-python's surface x OpenCV's headers x opencv.js's registry -> the IR.
+
+For each opencv-python name: its status (bridged / not in opencv.js / excluded, and why) and, when
+bridged, each call form (overload) with everything a wrapper needs: the opencv.js function, its
+arguments in JS order with their converter kind (wire.json), direction and C++ default, which
+opencv.js arities exist, and how the results map to opencv-python's return value.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from . import overrides
+from .headers import Arg, Decl
+from .pyapi import Form, Surface
+
+WIRE = Path(__file__).resolve().parents[3] / "kernel/src/portinglab_kernel/opencv/wire.json"
+
+INT_TYPES = {"int", "long", "short", "unsigned long", "unsigned char", "unsigned short", "char", "unsigned int",
+             "signed char", "long long", "unsigned long long"}
+FLOAT_TYPES = {"double", "float"}
+HDR_INT = {"int", "size_t", "uchar", "char", "int64", "uint64", "int64_t", "uint8_t", "uint32_t", "int32_t", "unsigned",
+           "short", "ushort", "schar"}
+HDR_FLOAT = {"double", "float"}
+MAT_HDR = {"Mat", "UMat", "cuda_GpuMat", "Mat_", "Mat*"}
+# registry vector type -> (input kind, output kind, python converter)
+VECTORS = {
+    "IntVector": ("intvec", "out_intvec", "ints"), "FloatVector": ("floatvec", "out_floatvec", "floats"),
+    "DoubleVector": ("doublevec", "out_doublevec", "doubles"), "PointVector": ("pointvec", "out_pointvec", "points"),
+    "Point2fVector": ("point2fvec", "out_point2fvec", "points2f"), "RectVector": ("rectvec", "out_rectvec", "rects"),
+    "StringVector": ("strvec", "out_strvec", "strs"), "MatVector": ("mats", "out_mats", "mats"),
+}
+STRUCT_ARGS = {"Size": "size", "Point": "point", "Point2f": "point2f", "Scalar": "scalar", "Rect": "rect",
+               "RotatedRect": "rrect", "TermCriteria": "term"}
+HDR_VEC_OF = {"vector_int": "ints", "vector_float": "floats", "vector_double": "doubles", "vector_Point": "points",
+              "vector_Point2f": "points2f", "vector_Rect": "rects", "vector_String": "strs", "vector_string": "strs",
+              "vector_Mat": "mats"}
+
+
+def wire() -> dict:
+    return json.loads(WIRE.read_text(encoding="utf-8"))
+
+
+def _is_mat(a: Arg) -> bool:
+    return a.type in MAT_HDR
+
+
+def _big_out(a: Arg) -> bool:
+    """An output opencv-python takes as an optional argument (gen2's isbig: Mat and vector_Mat)."""
+    return (a.out or a.inout) and (a.type in MAT_HDR or a.type == "vector_Mat")
+
+
+def arg_kind(a: Arg, reg: str, enums: set[str]) -> tuple[str, str] | None:
+    """(wire kind, python converter) for an argument of C++ type `a.type` that opencv.js takes as `reg`."""
+    io = "io" if a.inout else "o" if a.out else "i"
+    if reg == "Mat" and (_is_mat(a) or a.type.startswith("vector_")):
+        return {"i": ("mat", "mat"), "o": ("out", "out"), "io": ("io", "io")}[io]
+    if reg in VECTORS:
+        kin, kout, conv = VECTORS[reg]
+        if io == "i":
+            return kin, conv
+        if io == "o":
+            return kout, "out"
+        return None
+    if io != "i":
+        return None
+    if reg in STRUCT_ARGS and a.type in (reg, reg + "2i", "Size2i", "Point2i") or (reg == "Point2f" and a.type == "Point2f"):
+        return STRUCT_ARGS[reg], STRUCT_ARGS[reg]
+    if reg == "Scalar" and a.type == "Scalar":
+        return "scalar", "scalar"
+    if reg == "bool" and a.type == "bool":
+        return "bool", "bool"
+    if reg == "std::string" and a.type in ("String", "string", "c_string", "std::string"):
+        return "str", "str"
+    if reg in INT_TYPES and (a.type in HDR_INT or a.type not in HDR_FLOAT and a.type[:1].isupper()):
+        return "num", "int"  # ints and enums opencv.js takes as int
+    if reg in FLOAT_TYPES and a.type in HDR_FLOAT | HDR_INT:
+        return "num", "float"
+    if reg in enums and a.type not in HDR_FLOAT:
+        return "enum", "int"
+    if reg == "emscripten::val" and a.type in ("vector_int", "vector_float", "vector_double"):
+        return "array", HDR_VEC_OF[a.type]
+    return None
+
+
+def ret_kind(reg: str, structs: dict) -> str | None:
+    if reg == "void":
+        return None
+    if reg in INT_TYPES:
+        return "int"
+    if reg in FLOAT_TYPES:
+        return "float"
+    if reg == "bool":
+        return "bool"
+    if reg == "std::string":
+        return "str"
+    if reg == "Mat":
+        return "mat"
+    if reg in structs:
+        return "struct:" + reg
+    if reg in VECTORS:
+        return "vec:" + reg
+    return "unsupported:" + reg
+
+
+def match_decl(form: Form, decls: list[Decl]) -> Decl | None:
+    for d in decls:
+        names = {a.name for a in d.args}
+        inputs = {a.name for a in d.args if not a.out or a.inout}
+        if set(form.params) <= names and inputs <= set(form.params) and set(form.returns) - {"retval"} <= names:
+            return d
+    return None
+
+
+def _family(registry_functions: dict, names: list[str]) -> list[tuple[str, list[list[str]]]]:
+    fams = []
+    for base in names:
+        for suffix in [""] + [str(i) for i in range(1, 6)]:
+            if base + suffix in registry_functions:
+                fams.append((base + suffix, registry_functions[base + suffix]))
+    return fams
+
+
+def build_variant(form: Form, decl: Decl, fams, ctx) -> dict | str:
+    """One call form as the IR describes it, or the reason it cannot be bridged."""
+    collapsed = [a for a in decl.args if (a.out and not a.inout) and not _big_out(a) and a.name in form.returns]
+    layouts = [list(decl.args)]
+    if collapsed:
+        layouts.append([a for a in decl.args if a not in collapsed])
+    reasons = []
+    for jsname, sigs in fams:
+        for layout in layouts:
+            full = [s for s in sigs if len(s) - 1 == len(layout)]
+            for sig in full:
+                kinds = [arg_kind(a, t, ctx["enums"]) for a, t in zip(layout, sig[1:])]
+                if None in kinds:
+                    bad = [f"{a.name}: {a.type} vs opencv.js {t}" for a, t, k in zip(layout, sig[1:], kinds) if k is None]
+                    reasons.append(f"{jsname}: " + ", ".join(bad))
+                    continue
+                rk = ret_kind(sig[0], ctx["structs"])
+                if rk and rk.startswith("unsupported:"):
+                    reasons.append(f"{jsname} returns {sig[0]}")
+                    continue
+                spread = layout is not layouts[0]
+                if spread and not (rk or "").startswith("struct:"):
+                    reasons.append(f"{jsname}: outputs {[a.name for a in collapsed]} not returned by opencv.js")
+                    continue
+                # arities: every overload of the family that is a prefix of the full signature
+                arities = sorted(len(s) - 1 for s in sigs if s[1:] == sig[1:len(s)] and s[0] == sig[0])
+                args = []
+                for a, (kind, conv) in zip(layout, kinds):
+                    default = None
+                    has_default = bool(a.default) or kind.startswith("out") or kind == "none"
+                    if a.default and kind not in ("out", "io") and not kind.startswith("out_"):
+                        try:
+                            default = overrides.default_value(a.default, ctx["constants"])
+                        except overrides.UnknownDefault:
+                            default = {"unknown": a.default}
+                    args.append({"name": a.name, "kind": kind, "conv": conv, "default": default,
+                                 "optional": has_default, "cpp": a.default or None})
+                return {
+                    "form": form.text, "params": list(form.params), "required": form.required,
+                    "returns": list(form.returns), "js": jsname, "args": args, "arities": arities,
+                    "ret": rk, "spread": spread,
+                }
+    return "; ".join(dict.fromkeys(reasons)) or "no opencv.js function of that name"
+
+
+def js_names(py: str) -> list[str]:
+    if "." in py:
+        mod, name = py.rsplit(".", 1)
+        return [name, f"{mod}_{name}"]
+    return [py]
+
+
+def build(surface: Surface, decls: list[Decl], registry: dict) -> dict:
+    w = wire()
+    ctx = {"structs": w["structs"], "constants": surface.constants,
+           "enums": {t for sigs in registry["functions"].values() for s in sigs for t in s
+                     if t and t[0].isupper() and t not in STRUCT_ARGS and t not in VECTORS and t not in w["structs"]
+                     and t != "Mat"} | {"AlgorithmHint", "DrawMatchesFlags", "ORB_ScoreType"}}
+    by_name: dict[str, list[Decl]] = {}
+    for d in decls:
+        by_name.setdefault(d.name, []).append(d)
+    excluded = {n: why for why, names in overrides.EXCLUDED_GROUPS.items() for n in names}
+    functions = {}
+    for py, forms in sorted(surface.functions.items()):
+        entry: dict = {"forms": [f.text for f in forms]}
+        top = py.split(".")[0]
+        if py in overrides.CODECS:
+            entry.update(status="codec", reason="opencv.js has no codecs: Pillow, with OpenCV's semantics (codecs.py)")
+        elif py in excluded or top in excluded:
+            entry.update(status="excluded", reason=excluded.get(py) or excluded[top])
+        else:
+            fams = _family(registry["functions"], js_names(py))
+            if not fams:
+                entry.update(status="not in opencv.js", reason="opencv.js 4.12 (@techstark/opencv-js) does not export it")
+            else:
+                variants, why = [], []
+                cands = by_name.get(py, [])
+                for f in forms:
+                    d = match_decl(f, cands)
+                    if d is None:
+                        why.append(f"{f.text}: no C++ declaration matches")
+                        continue
+                    v = build_variant(f, d, fams, ctx)
+                    if isinstance(v, str):
+                        why.append(f"{f.text}: {v}")
+                    else:
+                        variants.append(v)
+                if variants:
+                    entry.update(status="bridged", variants=variants)
+                    if why:
+                        entry["partial"] = why
+                else:
+                    entry.update(status="signature differs", reason=" | ".join(why))
+        functions[py] = entry
+    return {"functions": functions}
+
+
+#: bridged by the hand-written layer (kernel/src/portinglab_kernel/opencv/functions.py), each for a reason
+HAND_WRITTEN = {
+    "resize": "fused fast path (two crossings)", "cvtColor": "fused fast path", "GaussianBlur": "fused fast path",
+    "medianBlur": "fused fast path", "Canny": "fused fast path", "flip": "fused fast path", "rotate": "fused fast path",
+    "equalizeHist": "fused fast path", "threshold": "fused fast path",
+    "findContours": "fused: all contours copied out in one copy",
+    "boxPoints": "opencv.js returns a JS array of points (emscripten::val)",
+    "setNumThreads": "accepted and ignored: opencv.js is single-threaded here", "getNumThreads": "1",
+    "getBuildInformation": "opencv.js's",
+}
+
+
+def finish(ir: dict, surface: Surface, registry: dict) -> dict:
+    """Hand-written names, classes' status, counts."""
+    F = ir["functions"]
+    for name, why in HAND_WRITTEN.items():
+        if name in F:
+            F[name]["status"] = "hand-written"
+            F[name]["reason"] = why
+            F[name].pop("variants", None)
+    reg_classes = set(registry["classes"])
+    classes = {}
+    for name in sorted(surface.classes):
+        if "." in name:
+            continue
+        js = name if name in reg_classes else None
+        excluded = {n: why for why, names in overrides.EXCLUDED_GROUPS.items() for n in names}
+        if name in excluded or name.split("_")[0] in ("cuda", "ocl", "ogl"):
+            classes[name] = {"status": "excluded", "reason": excluded.get(name, "CUDA / OpenCL / OpenGL")}
+        elif js:
+            classes[name] = {"status": "in opencv.js, not bridged yet", "reason": f"opencv.js class {js}"}
+        else:
+            classes[name] = {"status": "not in opencv.js", "reason": ""}
+    ir["classes"] = classes
+    top = {k: v for k, v in F.items() if "." not in k}
+    in_js = [k for k, v in top.items() if v["status"] in ("bridged", "hand-written", "signature differs")]
+    bridged = [k for k in in_js if top[k]["status"] in ("bridged", "hand-written")]
+    ir["counts"] = {
+        "functions": len(top), "functions_in_js": len(in_js), "functions_bridged": len(bridged),
+        "functions_bridged_pct": 100.0 * len(bridged) / max(len(in_js), 1),
+        "codecs": len([k for k, v in top.items() if v["status"] == "codec"]),
+        "classes": len(classes), "classes_in_js": len([c for c in classes.values() if c["status"].startswith("in opencv.js") or c["status"] == "bridged"]),
+        "classes_bridged": len([c for c in classes.values() if c["status"] == "bridged"]),
+        "constants": len([k for k in surface.constants if "." not in k]),
+        "sub_constants": len([k for k in surface.constants if "." in k]),
+        "constants_in_js": len([k for k in surface.constants if "." not in k and k in registry["constants"]]),
+        "constants_js_differ": sorted(k for k in surface.constants if "." not in k and k in registry["constants"]
+                                      and registry["constants"][k] != surface.constants[k]),
+    }
+    return ir

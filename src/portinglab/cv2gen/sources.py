@@ -1,0 +1,102 @@
+"""The generator's pinned inputs, fetched through their registries and verified before each use."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tarfile
+import tomllib
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..fetch import AssetError, sha256_of, verify_sha256
+from ..paths import ASSETS_TOML, CACHE
+
+#: what the generator reads from the sdist (OpenCV's headers of the modules opencv.js builds, and
+#: OpenCV's header parser); nothing else is extracted
+MODULES = ("core", "imgproc", "features2d", "objdetect", "dnn", "video", "calib3d", "photo")
+
+
+@dataclass(frozen=True)
+class Inputs:
+    opencv: Path  # the sdist's `opencv/` folder (headers + modules/python/src2/hdr_parser.py)
+    stubs: Path  # opencv-python-headless's cv2/__init__.pyi
+    opencv_js: Path  # the vendored opencv.js (dist/opencv.js of the pinned npm tarball)
+
+
+def _pin() -> dict:
+    return tomllib.loads(ASSETS_TOML.read_text(encoding="utf-8"))["cv2gen"]
+
+
+def fetch_sdist(pin: dict, cache: Path = CACHE) -> Path:
+    """The verified sdist, from PyPI's simple index (pip would build it to read its metadata)."""
+    dest = cache / "pypi" / pin["filename"]
+    if not dest.exists():
+        name = pin["pypi"].split("==")[0]
+        req = urllib.request.Request(f"https://pypi.org/simple/{name}/",
+                                     headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+        try:
+            with urllib.request.urlopen(req, timeout=60) as r:
+                files = {f["filename"]: f["url"] for f in json.load(r)["files"]}
+            url = files[pin["filename"]]
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            tmp = dest.with_suffix(".part")
+            with urllib.request.urlopen(url, timeout=600) as r, open(tmp, "wb") as f:
+                shutil.copyfileobj(r, f)
+            tmp.rename(dest)
+        except (OSError, KeyError, ValueError) as exc:
+            raise AssetError(f"could not fetch {pin['filename']} from PyPI: {exc}") from exc
+    verify_sha256(dest, pin["sha256"], f"PyPI sdist {pin['pypi']}")
+    return dest
+
+
+def _extract(sdist: Path, cache: Path, sha: str) -> Path:
+    """OpenCV's headers and hdr_parser.py, once per sdist (the folder is named by its sha256)."""
+    root = cache / "cv2gen" / sha[:16]
+    done = root / ".complete"
+    if not done.exists():
+        shutil.rmtree(root, ignore_errors=True)
+        wanted = tuple(f"opencv/modules/{m}/include/" for m in MODULES) + ("opencv/modules/python/src2/hdr_parser.py",)
+        with tarfile.open(sdist) as tar:
+            members = []
+            for m in tar.getmembers():
+                rel = m.name.split("/", 1)[-1]
+                if m.isfile() and rel.startswith(wanted):
+                    m.name = rel
+                    members.append(m)
+            tar.extractall(root, members=members, filter="data")
+        done.touch()
+    return root / "opencv"
+
+
+def stubs_path() -> Path:
+    import cv2
+
+    if cv2.__version__ != "4.12.0":
+        raise AssetError(f"the generator reads opencv-python-headless 4.12.0.88, found cv2 {cv2.__version__}")
+    return Path(cv2.__file__).parent / "__init__.pyi"
+
+
+def opencv_js(cache: Path = CACHE) -> Path:
+    """dist/opencv.js of the pinned, verified npm tarball (fetched like every vendored file)."""
+    from ..fetch import fetch_npm
+    from ..pins import load_pins
+
+    pin = next(p for p in load_pins().vendor if p.name == "@techstark/opencv-js")
+    tgz = fetch_npm(pin, cache)
+    dest = cache / "cv2gen" / f"opencv-js-{sha256_of(tgz)[:16]}.js"
+    if not dest.exists():
+        with tarfile.open(tgz) as tar:
+            data = tar.extractfile("package/dist/opencv.js").read()
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(data)
+    return dest
+
+
+def inputs(cache: Path = CACHE) -> Inputs:
+    pin = _pin()
+    sdist = fetch_sdist(pin, cache)
+    stubs = stubs_path()
+    verify_sha256(stubs, pin["stubs_sha256"], "opencv-python-headless 4.12.0.88's stubs (cv2/__init__.pyi)")
+    return Inputs(_extract(sdist, cache, pin["sha256"]), stubs, opencv_js(cache))
