@@ -1,7 +1,9 @@
 """cv2 through the bridge vs the same opencv.js call from JavaScript vs the article's way vs CPython.
 
 For each operation on a 1080p input (resize 1080p -> 192x108 LINEAR, cvtColor
-BGR2GRAY, GaussianBlur 5x5, findContours on a 1080p mask), in Debian's Chromium
+BGR2GRAY, GaussianBlur 5x5, findContours on a 1080p mask, matchTemplate of a 64x64
+template TM_CCOEFF_NORMED and Canny 50/150 on a 1080p gray, warpAffine by a 15 degree
+rotation into 1920x1080), in Debian's Chromium
 on the site served from loopback, inside one kernel:
   - bridge:  `cv2.resize(img, (192, 108))` in a kernel cell (numpy in, numpy out)
   - js:      the same opencv.js call in a JavaScript loop in the same worker, on a
@@ -37,7 +39,7 @@ from portinglab.serve import serve_in_thread  # noqa: E402
 from portinglab.site import build_site, verify_site  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
-OPS = ["resize", "cvtColor", "GaussianBlur", "findContours"]
+OPS = ["resize", "cvtColor", "GaussianBlur", "findContours", "matchTemplate", "Canny", "warpAffine"]
 
 # the same inputs on both sides, computed, not shipped
 INPUTS = """
@@ -48,6 +50,10 @@ mask = np.zeros((1080, 1920), np.uint8)
 for i in range(300):
     y, x = (i * 7919) % 1040, (i * 104729) % 1880
     mask[y:y + 12 + i % 30, x:x + 10 + (i * 3) % 40] = 255
+gray = ((img * np.uint16([29, 150, 77])).sum(2, dtype=np.uint16) >> 8).astype(np.uint8)  # BGR -> Y
+templ = gray[500:564, 900:964].copy()
+c, s = np.cos(np.pi / 12), np.sin(np.pi / 12)  # getRotationMatrix2D((960, 540), 15, 1.0)
+M = np.array([[c, s, (1 - c) * 960 - s * 540], [-s, c, s * 960 + (1 - c) * 540]])
 """
 
 KERNEL_CODE = INPUTS + """
@@ -57,16 +63,21 @@ from pyodide.ffi import to_js
 from portinglab_kernel import collect_copies
 cv = cv2.portinglab.raw()
 RUNS = {runs}
+src_of = {{'findContours': mask, 'matchTemplate': gray, 'Canny': gray}}  # the rest take img
+aux_of = {{'matchTemplate': templ, 'warpAffine': M}}  # a second input, copied in per call too
 
 bridge = {{
     'resize': lambda: cv2.resize(img, (192, 108)),
     'cvtColor': lambda: cv2.cvtColor(img, cv2.COLOR_BGR2GRAY),
     'GaussianBlur': lambda: cv2.GaussianBlur(img, (5, 5), 0),
     'findContours': lambda: cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE),
+    'matchTemplate': lambda: cv2.matchTemplate(gray, templ, cv2.TM_CCOEFF_NORMED),
+    'Canny': lambda: cv2.Canny(gray, 50, 150),
+    'warpAffine': lambda: cv2.warpAffine(img, M, (1920, 1080)),
 }}
 
 def article(op):
-    src_img = mask if op == 'findContours' else img
+    src_img = src_of.get(op, img)
     h, w = src_img.shape[:2]
     typ = cv.CV_8UC1 if src_img.ndim == 2 else cv.CV_8UC3
     mat = cv.matFromArray(h, w, typ, to_js(src_img.reshape(src_img.size)))
@@ -82,6 +93,22 @@ def article(op):
         dst = cv.Mat.new()
         cv.GaussianBlur(mat, dst, cv.Size.new(5, 5), 0, 0, cv.BORDER_DEFAULT)
         out = np.asarray(dst.data.to_py()).reshape(h, w, 3)
+    elif op == 'matchTemplate':
+        t = cv.matFromArray(64, 64, cv.CV_8UC1, to_js(templ.reshape(templ.size)))
+        dst = cv.Mat.new()
+        cv.matchTemplate(mat, t, dst, cv.TM_CCOEFF_NORMED)
+        out = np.asarray(dst.data32F.to_py()).reshape(h - 63, w - 63)
+        t.delete()
+    elif op == 'Canny':
+        dst = cv.Mat.new()
+        cv.Canny(mat, dst, 50, 150)
+        out = np.asarray(dst.data.to_py()).reshape(h, w)
+    elif op == 'warpAffine':
+        m = cv.matFromArray(2, 3, cv.CV_64F, to_js(M.reshape(6)))
+        dst = cv.Mat.new()
+        cv.warpAffine(mat, dst, m, cv.Size.new(1920, 1080))
+        out = np.asarray(dst.data.to_py()).reshape(1080, 1920, 3)
+        m.delete()
     else:
         vec, dst = cv.MatVector.new(), cv.Mat.new()
         cv.findContours(mat, vec, dst, cv.RETR_LIST, cv.CHAIN_APPROX_SIMPLE)
@@ -95,12 +122,13 @@ def article(op):
     return out
 
 def article_bytes(op):
-    src_img = mask if op == 'findContours' else img
+    src_img = src_of.get(op, img)
     out = article(op)
     outb = sum(o.nbytes for o in out) if isinstance(out, list) else out.nbytes
-    return 2 * src_img.nbytes + outb  # to_js copy, matFromArray copy; .data.to_py() copy out
+    inb = src_img.nbytes + (aux_of[op].nbytes if op in aux_of else 0)
+    return 2 * inb + outb  # to_js copy, matFromArray copy; .data.to_py() copy out
 
-JS_LOOP = js.eval('''(cv, op, data, rows, cols, type, n) => {{
+JS_LOOP = js.eval('''(cv, op, data, rows, cols, type, n, aux) => {{
   const times = [];
   let bytes = 0;
   for (let i = 0; i < n; i++) {{
@@ -115,6 +143,14 @@ JS_LOOP = js.eval('''(cv, op, data, rows, cols, type, n) => {{
       cv.cvtColor(src, dst, cv.COLOR_BGR2GRAY, 0); outBytes = dst.data.slice().length;
     }} else if (op === 'GaussianBlur') {{
       cv.GaussianBlur(src, dst, new cv.Size(5, 5), 0, 0, cv.BORDER_DEFAULT); outBytes = dst.data.slice().length;
+    }} else if (op === 'matchTemplate') {{
+      const t = new cv.Mat(64, 64, cv.CV_8UC1); t.data.set(aux);
+      cv.matchTemplate(src, t, dst, cv.TM_CCOEFF_NORMED); outBytes = dst.data32F.slice().byteLength; t.delete();
+    }} else if (op === 'Canny') {{
+      cv.Canny(src, dst, 50, 150); outBytes = dst.data.slice().length;
+    }} else if (op === 'warpAffine') {{
+      const m = new cv.Mat(2, 3, cv.CV_64F); m.data64F.set(aux);
+      cv.warpAffine(src, dst, m, new cv.Size(1920, 1080)); outBytes = dst.data.slice().length; m.delete();
     }} else {{
       const v = new cv.MatVector();
       cv.findContours(src, v, dst, cv.RETR_LIST, cv.CHAIN_APPROX_SIMPLE);
@@ -124,7 +160,7 @@ JS_LOOP = js.eval('''(cv, op, data, rows, cols, type, n) => {{
     }}
     src.delete(); dst.delete();
     times.push(performance.now() - t0);
-    bytes = data.length + outBytes;
+    bytes = data.length + (aux ? aux.byteLength : 0) + outBytes;
   }}
   return [times, bytes];
 }}''')
@@ -133,13 +169,14 @@ res = {{'load': cv2.portinglab.load_info()}}
 # bridge and JS first, for every operation, in alternating blocks (a change in the machine's
 # load hits both alike); the article's way last: its to_js garbage would land on the others
 for op in {ops}:
-    src_img = mask if op == 'findContours' else img
+    src_img = src_of.get(op, img)
     n = RUNS if op != 'GaussianBlur' else max(5, RUNS // 2)
     data = to_js(src_img.reshape(src_img.size))
+    aux = to_js(aux_of[op].reshape(aux_of[op].size)) if op in aux_of else None
     typ = cv.CV_8UC1 if src_img.ndim == 2 else cv.CV_8UC3
     for _ in range(3):
         bridge[op]()
-    JS_LOOP(cv, op, data, src_img.shape[0], src_img.shape[1], typ, 3)
+    JS_LOOP(cv, op, data, src_img.shape[0], src_img.shape[1], typ, 3, aux)
     with collect_copies() as copies:
         bridge[op]()
     per_b, per_j = [], []
@@ -147,7 +184,7 @@ for op in {ops}:
     for _ in range(5):
         for _ in range(block):
             t = time.perf_counter(); bridge[op](); per_b.append((time.perf_counter() - t) * 1000)
-        times, js_bytes = JS_LOOP(cv, op, data, src_img.shape[0], src_img.shape[1], typ, block).to_py()
+        times, js_bytes = JS_LOOP(cv, op, data, src_img.shape[0], src_img.shape[1], typ, block, aux).to_py()
         per_j += list(times)
     res[op] = {{
         'bridge': {{'per': per_b, 'mean': sum(per_b) / len(per_b), 'bytes': sum(c.bytes for c in copies),
@@ -171,12 +208,15 @@ def cpython_times(runs: int) -> dict:
 
     scope: dict = {}
     exec(INPUTS, scope)  # noqa: S102 - our own input code
-    img, mask = scope["img"], scope["mask"]
+    img, mask, gray, templ, M = (scope[k] for k in ("img", "mask", "gray", "templ", "M"))
     calls = {
         "resize": lambda: cv2.resize(img, (192, 108)),
         "cvtColor": lambda: cv2.cvtColor(img, cv2.COLOR_BGR2GRAY),
         "GaussianBlur": lambda: cv2.GaussianBlur(img, (5, 5), 0),
         "findContours": lambda: cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE),
+        "matchTemplate": lambda: cv2.matchTemplate(gray, templ, cv2.TM_CCOEFF_NORMED),
+        "Canny": lambda: cv2.Canny(gray, 50, 150),
+        "warpAffine": lambda: cv2.warpAffine(img, M, (1920, 1080)),
     }
     out = {}
     for op, fn in calls.items():

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import cv2_cases as cc
+import cv2_generated_cases as gc
 
 pytestmark = pytest.mark.browser
 
@@ -64,7 +65,7 @@ def cpython_results(cpython_inputs):
 
 def _compare(name, ref, got) -> list[str]:
     """Differences between two results, within the case's documented tolerance."""
-    tol_abs, tol_frac = cc.TOLERANCE.get(name, (0, 0))
+    tol_abs, tol_frac = cc.TOLERANCE.get(name) or gc.TOLERANCE.get(name, (0, 0))
     problems = []
     ref_items, got_items = cc.flatten(ref), cc.flatten(got)
     if [p for p, _ in ref_items] != [p for p, _ in got_items]:
@@ -97,11 +98,51 @@ def test_same_result_as_opencv_python(name, kernel_results, cpython_results):
     assert not problems, f"{cc.CASES[name]}:\n" + "\n".join(problems)
 
 
+# ---------------------------------------------------------------- every generated function, from the IR
+
+GEN = gc.cases()
+
+
+@pytest.fixture(scope="module")
+def generated_results(cv):
+    out = cv.run("import cv2, cv2_cases\n"
+                 f"print(cv2_cases.dumps(cv2_cases.run_cases(cv2, {GEN!r}, INPUTS)))")
+    return cc.loads(out.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def generated_reference(cpython_inputs):
+    import cv2
+
+    return cc.run_cases(cv2, GEN, cpython_inputs)
+
+
+def test_every_generated_function_has_a_case():
+    bridged = [n for n, e in gc.ir()["functions"].items() if e["status"] == "bridged"]
+    assert len(bridged) >= 150 and len(GEN) == len(bridged)
+
+
+@pytest.mark.parametrize("name", list(GEN))
+def test_generated_function_same_as_opencv_python(name, generated_results, generated_reference):
+    """Same result (bit-exact unless gc.TOLERANCE says otherwise), or the same error, as opencv-python."""
+    ref, got = generated_reference[name], generated_results[name]
+    if ref[0] == "err":
+        assert got[0] == "err", f"{GEN[name]}: opencv-python raised {ref[1]}: {ref[2][:300]}; ours returned {got[1]!r}"[:1500]
+        assert got[1] == ref[1], f"{GEN[name]}: {ref[1]} expected, got {got[1]}: {got[2][:500]}"
+        if ref[1] == "error" and "(-5:" not in ref[2]:
+            assert ref[2].split("error: (")[1].split(":")[0] == got[2].split("error: (")[1].split(":")[0], (ref[2], got[2])
+        return
+    assert got[0] == "ok", f"{GEN[name]}: kernel raised {got[1]}: {got[2][:1500]}"
+    problems = _compare(name, ref[1], got[1])
+    assert not problems, f"{GEN[name]}:\n" + "\n".join(problems)
+
+
 def test_every_bridged_function_is_exercised(cv):
     bridged = cv.json("import cv2, json\nprint(json.dumps(cv2.portinglab.BRIDGED))")
-    used = " ".join(cc.CASES.values())
+    used = " ".join(cc.CASES.values()) + " " + " ".join(GEN.values())
     runtime = ("setNumThreads", "getNumThreads", "getBuildInformation")  # test_module_surface
-    missing = [f for f in bridged if f"cv2.{f}(" not in used and f not in runtime]
+    missing = [f for f in bridged if f"cv2.{f}(" not in used and f".{f.rsplit('.', 1)[-1]}(" not in used
+               and f not in runtime]
     assert not missing, f"bridged but not tested against opencv-python: {missing}"
     issue_list = ("cvtColor resize bitwise_not bitwise_and add mean imread imwrite getPerspectiveTransform "
                   "warpPerspective fillPoly polylines putText split merge rotate minAreaRect boxPoints invert "
@@ -161,9 +202,12 @@ def test_constants_match_opencv_python(cv):
     import cv2
 
     theirs = cv.json(
-        "import cv2, json\nprint(json.dumps({n: getattr(cv2, n) for n in dir(cv2) if n.isupper()}))")
-    assert len(theirs) > 600
-    assert {n: v for n, v in theirs.items() if getattr(cv2, n) != v} == {}
+        "import cv2, json\nprint(json.dumps({n: getattr(cv2, n) for n in dir(cv2)\n"
+        "                  if type(getattr(cv2, n)) is int and not n.startswith('_')}))")
+    ours_expected = {n: v for n, v in vars(cv2).items() if type(v) is int and not n.startswith("_")}
+    assert len(ours_expected) == 1734  # every integer constant of opencv-python 4.12.0.88, mixed case included
+    assert theirs == ours_expected
+    assert theirs["COLOR_BGR2YCrCb"] == cv2.COLOR_BGR2YCrCb and theirs["COLOR_BayerBG2BGR"] == cv2.COLOR_BayerBG2BGR
 
 
 def test_escape_hatch_and_copies_per_call(cv):

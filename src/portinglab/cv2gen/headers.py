@@ -7,6 +7,7 @@ types, names, default values and in/out flags; the order opencv.js (embind) take
 from __future__ import annotations
 
 import importlib.util
+import keyword
 import io
 from contextlib import redirect_stdout
 from dataclasses import dataclass
@@ -85,7 +86,9 @@ def parse(opencv: Path) -> list[Decl]:
                 continue
             if name.startswith(("const ", "enum ")):
                 continue
-            args = tuple(Arg(a[0], a[1], a[2], "/O" in a[3], "/IO" in a[3]) for a in d[3])
+            # a Python keyword as a name gets "_" appended, as opencv-python's gen2.py does (from -> from_)
+            args = tuple(Arg(a[0], a[1] + "_" if keyword.iskeyword(a[1]) else a[1], a[2], "/O" in a[3], "/IO" in a[3])
+                         for a in d[3])
             pyname = _pyname(name, set())
             alias = next((m[1:] for m in d[2] if m.startswith("=")), None)  # CV_EXPORTS_AS / CV_WRAP_AS
             if alias:

@@ -342,6 +342,7 @@
       track(v);
       result.pending.push(v);
       if (v.empty()) out.push(RES.mat, 0, 0, v.type(), 0);
+      else if (v.rows < 0) { const dims = v.matSize; out.push(RES.matnd, v.type(), v.total() * v.elemSize(), dims.length, ...dims); }
       else out.push(RES.mat, v.rows, v.cols, v.type(), v.total() * v.elemSize());
       return;
     }

@@ -20,7 +20,7 @@ from ..copies import record_counted
 from .errors import bad_argument, error, from_tagged
 from .loader import _state, load
 from .mats import DEPTH_OF, array_shape, as_mat_array, geometry, pointer
-from .wire import ARG, EACH, FIELDS, HEADER, RES_NAMES, STATUS, STRUCT, STRUCT_WIDTH, STRUCTS
+from .wire import ARG, COUNT_AT, EACH, FIELDS, HEADER, RES_NAMES, STATUS, STRUCT, STRUCT_WIDTH, STRUCTS
 
 MISSING = object()
 _NUMBER = (int, float, np.integer, np.floating)
@@ -35,8 +35,6 @@ class Refused(Exception):
 def _int(v, name):
     if isinstance(v, (int, np.integer)):  # bool is an int
         return int(v)
-    if isinstance(v, (float, np.floating)) and float(v).is_integer():
-        return int(v)  # opencv-python takes integral floats for int arguments
     raise Refused(f"Argument '{name}' is required to be an integer")
 
 
@@ -307,8 +305,8 @@ class Variant:
             if kind == "out" or kind.startswith("out_"):
                 flat.append(ARG[kind])
                 continue
-            if kind == "io":
-                flat += _io(v, name, keep)
+            if kind == "io":  # None or not given: opencv-python makes a new array (as for an output)
+                flat += [ARG["out"]] if v is MISSING or v is None else _io(v, name, keep)
                 continue
             if v is MISSING or (v is None and kind not in ("mat", "mats")):
                 if isinstance(default, dict):
@@ -361,7 +359,7 @@ class Variant:
                 pos += nf
                 each = []
                 if EACH[kind]:
-                    cnt = int(fields[0])
+                    cnt = int(fields[COUNT_AT[kind]])
                     each = buf[pos:pos + cnt * EACH[kind]].tolist()
                     pos += cnt * EACH[kind]
                 items.append((kind, fields, each))
@@ -429,6 +427,15 @@ class Variant:
                 out = given  # opencv-python writes into a matching dst / the image drawn on
             else:
                 out = np.empty(shape, dtype)
+            ptrs.append(pointer(out))
+            targets.append((name, kind, None, out))
+            return out
+        if rk == "matnd":
+            typ, nbytes = int(item[1][0]), int(item[1][1])
+            _, dtype = array_shape(1, 1, typ)
+            cn = (typ >> 3) + 1
+            shape = tuple(int(d) for d in item[2]) + ((cn,) if cn > 1 else ())
+            out = np.empty(shape, dtype)
             ptrs.append(pointer(out))
             targets.append((name, kind, None, out))
             return out

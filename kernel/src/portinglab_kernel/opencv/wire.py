@@ -19,6 +19,7 @@ STATUS = WIRE["status"]
 HEADER = len(WIRE["result"]["header"])
 FIELDS = {k: len(v["fields"]) for k, v in WIRE["results"].items()}
 EACH = {k: len(v.get("each", ())) for k, v in WIRE["results"].items()}
+COUNT_AT = {k: v["fields"].index("count") for k, v in WIRE["results"].items() if "count" in v["fields"]}
 
 
 class ResultArea:

@@ -1,0 +1,234 @@
+"""Differential cases for every generated cv2 function, made from the IR (src/portinglab/cv2gen/signatures.json).
+
+Each bridged call form gets a call with its required arguments, each chosen by its converter kind and
+name (an image for `src`, a kernel for `kernel`, 3 for `ksize`, ...): `CASE_ARGS` / `BY_KIND` below. Where
+that guess does not make a call OpenCV accepts, a hand-written case in `HAND` replaces it. Both sides run
+the same expression: results are compared like cv2_cases.CASES, and where opencv-python raises, ours must
+raise the same exception type (cv2.error, with the same OpenCV error code when it is OpenCV's own).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+IR = Path(__file__).resolve().parents[2] / "src/portinglab/cv2gen/signatures.json"
+
+# an argument's expression by its name (first) or by its converter (then); inputs from cv2_cases.make_inputs()
+BY_NAME = {
+    "src": "img", "src1": "img", "src2": "img[::-1].copy()", "image": "sgray", "img": "img.copy()", "dst": "None",
+    "mask": "None", "kernel": "np.ones((3, 3), np.float32) / 9", "M": "np.float64([[1, 0, 2], [0, 1, 3]])",
+    "points": "poly", "curve": "poly", "contour": "poly", "contour1": "poly", "contour2": "tri",
+    "pts": "[poly]", "templ": "sgray[10:30, 20:45].copy()", "lut": "np.arange(256, dtype=np.uint8)[::-1].copy()",
+    "ddepth": "-1", "dx": "1", "dy": "0", "ksize": "3", "code": "cv2.COLOR_BGR2GRAY", "method": "0", "flags": "0",
+    "threshold": "50", "threshold1": "50", "threshold2": "150", "thresh": "100", "maxval": "255", "maxValue": "255",
+    "alpha": "1.5", "beta": "10", "gamma": "0", "scale": "1.0", "delta": "0", "d": "5", "sigmaColor": "50",
+    "sigmaSpace": "50", "sigma": "1.0", "sigmaX": "1.0", "rho": "1", "theta": "np.pi / 180", "dp": "1.5",
+    "minDist": "10", "maxCorners": "10", "qualityLevel": "0.01", "minDistance": "3", "color": "(255, 0, 0)",
+    "thickness": "2", "center": "(30, 20)", "radius": "8", "pt1": "(3, 4)", "pt2": "(40, 30)", "axes": "(15, 8)",
+    "angle": "30", "startAngle": "0", "endAngle": "270", "markerSize": "10", "text": "'Hi'", "org": "(5, 30)",
+    "fontFace": "cv2.FONT_HERSHEY_SIMPLEX", "fontScale": "0.8", "ranges": "[0, 256]", "histSize": "[16]",
+    "channels": "[0]", "images": "[sgray]", "contours": "[poly, tri]", "contourIdx": "-1", "epsilon": "2.0",
+    "closed": "True", "oriented": "False", "measureDist": "True", "pt": "(20.0, 20.0)", "rotateCode": "0",
+    "flipCode": "1", "dsize": "(40, 30)", "borderType": "cv2.BORDER_REFLECT", "top": "2", "bottom": "2",
+    "left": "3", "right": "3", "mv": "[gray, gray]", "m": "img", "blockSize": "3", "k": "0.04", "iterations": "1",
+    "op": "cv2.MORPH_OPEN", "shape": "cv2.MORPH_RECT", "distanceType": "cv2.DIST_L2", "maskSize": "3",
+    "connectivity": "8", "labels": "None", "markers": "np.int32(np.indices((48, 64)).sum(0) % 3)",
+    "cameraMatrix": "np.float64([[100, 0, 32], [0, 100, 24], [0, 0, 1]])", "distCoeffs": "np.zeros(5)",
+    "map1": "np.float32(np.indices((48, 64))[1])", "map2": "np.float32(np.indices((48, 64))[0])",
+    "interpolation": "cv2.INTER_LINEAR", "lowerb": "(10, 10, 10)", "upperb": "(200, 200, 200)",
+    "norm_type": "cv2.NORM_L2", "normType": "cv2.NORM_L2", "dtype": "-1", "x": "f32[:, :, 0].copy()",
+    "y": "f32[:, :, 1].copy()", "magnitude": "f32[:, :, 0].copy()", "angleInDegrees": "False",
+    "power": "2.0", "src3": "None", "H1": "np.float32(np.arange(16)).reshape(16, 1)", "H2": "np.float32(np.arange(16)[::-1]).reshape(16, 1)",
+    "hist": "np.float32(np.arange(16)).reshape(16, 1)", "colormap": "cv2.COLORMAP_JET", "userColor": "np.uint8(np.arange(768) % 256).reshape(256, 1, 3)",
+    "fromTo": "[0, 1]", "ny": "2", "nx": "3", "a": "f64[:4, :4].copy()",
+    "rect": "(5, 5, 20, 15)", "rec": "(5, 5, 20, 15)", "box": "((20, 20), (10, 6), 30)", "rotatedRect": "((20, 20), (10, 6), 30)",
+    "rect1": "((20, 20), (10, 6), 30)", "rect2": "((22, 21), (12, 5), 10)", "criteria": "(3, 10, 1.0)",
+    "winSize": "(5, 5)", "zeroZone": "(-1, -1)", "corners": "np.float32([[20, 20], [30, 25]]).reshape(-1, 1, 2)",
+    "nclusters": "2", "K": "2", "data": "fcloud", "bestLabels": "None", "attempts": "1",
+    "prevImg": "sgray", "nextImg": "np.roll(sgray, 1, axis=1)", "prev": "sgray", "next": "np.roll(sgray, 1, axis=1)",
+    "prevPts": "np.float32([[20, 20], [50, 40]]).reshape(-1, 1, 2)", "nextPts": "None", "flow": "None",
+    "pyr_scale": "0.5", "levels": "2", "winsize": "7", "poly_n": "5", "poly_sigma": "1.1",
+    "probImage": "sgray", "window": "(10, 10, 30, 30)", "inpaintMask": "mask[:48, :64].copy()", "inpaintRadius": "3",
+    "dictionary": "None", "rvec": "np.zeros(3)", "tvec": "np.float64([0, 0, 5])", "objectPoints": "np.float32([[0, 0, 0], [1, 0, 0], [0, 1, 0], [1, 1, 0]])",
+    "length": "1.0", "maxLevel": "1", "labelType": "cv2.DIST_LABEL_CCOMP", "m1": "np.float32([[0, 0], [1, 0], [0, 1], [1, 1]])",
+}
+BY_CONV = {
+    "mat": "img", "io": "img.copy()", "int": "1", "float": "1.0", "bool": "False", "str": "''",
+    "size": "(5, 5)", "point": "(10, 10)", "point2f": "(10.0, 10.0)", "scalar": "(255, 0, 0)", "rect": "(5, 5, 20, 15)",
+    "rrect": "((20, 20), (10, 6), 30)", "term": "(3, 10, 1.0)", "mats": "[img]", "ints": "[0]", "floats": "[0, 256]",
+    "doubles": "[1.0]", "points": "poly", "points2f": "fcloud", "rects": "[(0, 0, 10, 10)]", "strs": "['a']",
+}
+
+# where the guessed arguments make no call OpenCV accepts (or too weak a one): a hand-written case
+HAND = {
+    "Sobel": "cv2.Sobel(sgray, cv2.CV_16S, 1, 0, ksize=3)",
+    "Scharr": "cv2.Scharr(sgray, cv2.CV_32F, 0, 1)",
+    "Laplacian": "cv2.Laplacian(smooth, cv2.CV_16S, ksize=3)",
+    "absdiff": "cv2.absdiff(img, img[::-1].copy())",
+    "minMaxLoc": "cv2.minMaxLoc(sgray)",
+    "LUT": "cv2.LUT(img, np.arange(256, dtype=np.uint8)[::-1].copy())",
+    "HoughLinesP": "cv2.HoughLinesP(cv2.Canny(smooth, 50, 150), 1, np.pi / 180, 20, minLineLength=10, maxLineGap=3)",
+    "HoughLines": "cv2.HoughLines(cv2.Canny(smooth, 50, 150), 1, np.pi / 180, 40)",
+    "HoughCircles": "cv2.HoughCircles(cv2.circle(np.zeros((100, 100), np.uint8), (50, 50), 20, 255, 2), cv2.HOUGH_GRADIENT, 1, 20, param1=100, param2=10)",
+    "calcHist": "cv2.calcHist([sgray], [0], None, [16], [0, 256])",
+    "calcBackProject": "cv2.calcBackProject([sgray], [0], cv2.calcHist([sgray], [0], None, [16], [0, 256]), [0, 256], 1)",
+    "moments": "cv2.moments(poly)",
+    "HuMoments": "cv2.HuMoments(cv2.moments(poly))",
+    "matchTemplate": "cv2.matchTemplate(sgray, sgray[10:30, 20:45].copy(), cv2.TM_CCOEFF_NORMED)",
+    "bilateralFilter": "cv2.bilateralFilter(img, 5, 50, 50)",
+    "boxFilter": "cv2.boxFilter(img, -1, (3, 3))",
+    "sqrBoxFilter": "cv2.sqrBoxFilter(sgray, cv2.CV_32F, (3, 3))",
+    "filter2D": "cv2.filter2D(img, -1, np.ones((3, 3), np.float32) / 9)",
+    "sepFilter2D": "cv2.sepFilter2D(img, -1, np.float32([1, 2, 1]), np.float32([1, 0, -1]))",
+    "pyrDown": "cv2.pyrDown(smooth)",
+    "pyrUp": "cv2.pyrUp(img)",
+    "cornerHarris": "cv2.cornerHarris(np.float32(sgray), 3, 3, 0.04)",
+    "cornerMinEigenVal": "cv2.cornerMinEigenVal(sgray, 3)",
+    "goodFeaturesToTrack": "cv2.goodFeaturesToTrack(sgray, 10, 0.01, 3)",
+    "distanceTransform": "cv2.distanceTransform(mask, cv2.DIST_L2, 3)",
+    "distanceTransformWithLabels": "cv2.distanceTransformWithLabels(mask, cv2.DIST_L2, 3)",
+    "connectedComponents": "cv2.connectedComponents(mask)",
+    "watershed": "(lambda mk: (cv2.watershed(smooth[:48, :64].copy(), mk), mk))(np.int32(np.indices((48, 64)).sum(0) % 3))",
+    "grabCut": "cv2.grabCut(smooth, np.zeros((120, 160), np.uint8), (20, 20, 100, 80), np.zeros((1, 65)), np.zeros((1, 65)), 1, cv2.GC_INIT_WITH_RECT)[0].tolist()",
+    "integral": "cv2.integral(gray)",
+    "integral2": "cv2.integral2(gray)",
+    "compare": "cv2.compare(img, img[::-1].copy(), cv2.CMP_GT)",
+    "countNonZero": "cv2.countNonZero(mask)",
+    "meanStdDev": "cv2.meanStdDev(img)",
+    "norm": "cv2.norm(img, img[::-1].copy(), cv2.NORM_L1)",
+    "magnitude": "cv2.magnitude(f32[:, :, 0].copy(), f32[:, :, 1].copy())",
+    "cartToPolar": "cv2.cartToPolar(f32[:, :, 0].copy(), f32[:, :, 1].copy())",
+    "polarToCart": "cv2.polarToCart(f32[:, :, 0].copy(), f32[:, :, 1].copy())",
+    "phase": "cv2.phase(f32[:, :, 0].copy(), f32[:, :, 1].copy())",
+    "pow": "cv2.pow(f32, 2.0)",
+    "sqrt": "cv2.sqrt(f32)",
+    "exp": "cv2.exp(f64)",
+    "log": "cv2.log(f64 + 1)",
+    "dft": "cv2.dft(np.float32(sgray) / 255)",
+    "gemm": "cv2.gemm(f64[:4, :4].copy(), f64[:4, :4].copy(), 1.0, None, 0.0)",
+    "transform": "cv2.transform(np.float32(img), np.float32([[0.1, 0.2, 0.3], [0, 1, 0]]))",
+    "perspectiveTransform": "cv2.perspectiveTransform(fcloud.reshape(-1, 1, 2), np.float64([[1, 0.1, 2], [0, 1, 3], [0, 0.001, 1]]))",
+    "invertAffineTransform": "cv2.invertAffineTransform(np.float64([[1, 0.2, 2], [0.1, 1, 3]]))",
+    "getAffineTransform": "cv2.getAffineTransform(quad[:3].copy(), rect_dst[:3].copy())",
+    "findHomography": "cv2.findHomography(quad, rect_dst)",
+    "estimateAffine2D": "cv2.estimateAffine2D(quad, rect_dst)[0]",
+    "remap": "cv2.remap(img, np.float32(np.indices((48, 64))[1] * 0.9), np.float32(np.indices((48, 64))[0] * 0.9), cv2.INTER_LINEAR)",
+    "warpPolar": "cv2.warpPolar(smooth, (60, 60), (80, 60), 50, cv2.WARP_POLAR_LINEAR)",
+    "getRectSubPix": "cv2.getRectSubPix(img, (10, 8), (20.5, 15.5))",
+    "minEnclosingCircle": "cv2.minEnclosingCircle(poly)",
+    "minEnclosingTriangle": "cv2.minEnclosingTriangle(fcloud.reshape(-1, 1, 2))",
+    "fitEllipse": "cv2.fitEllipse(cloud)",
+    "fitEllipseAMS": "cv2.fitEllipseAMS(fcloud)",
+    "fitEllipseDirect": "cv2.fitEllipseDirect(fcloud)",
+    "fitLine": "cv2.fitLine(cloud, cv2.DIST_L2, 0, 0.01, 0.01)",
+    "pointPolygonTest": "cv2.pointPolygonTest(poly, (20.0, 20.0), True)",
+    "isContourConvex": "cv2.isContourConvex(poly)",
+    "convexityDefects": "cv2.convexityDefects(cloud, cv2.convexHull(cloud, returnPoints=False))",
+    "matchShapes": "cv2.matchShapes(poly, tri, cv2.CONTOURS_MATCH_I1, 0)",
+    "intersectConvexConvex": "cv2.intersectConvexConvex(np.float32(poly), np.float32(poly + 5))",
+    "rotatedRectangleIntersection": "cv2.rotatedRectangleIntersection(((20, 20), (10, 6), 30), ((22, 21), (12, 5), 10))",
+    "ellipse": "cv2.ellipse(img.copy(), (30, 20), (15, 8), 30, 0, 270, (255, 0, 0), 2)",
+    "ellipse2Poly": "cv2.ellipse2Poly((30, 20), (15, 8), 30, 0, 270, 10)",
+    "drawMarker": "cv2.drawMarker(img.copy(), (30, 20), (0, 255, 0), cv2.MARKER_CROSS, 10, 2)",
+    "arrowedLine": "cv2.arrowedLine(img.copy(), (3, 4), (40, 30), (255, 0, 0), 2)",
+    "fillConvexPoly": "cv2.fillConvexPoly(img.copy(), poly, (0, 0, 255))",
+    "applyColorMap": "cv2.applyColorMap(sgray, cv2.COLORMAP_JET)",
+    "convertScaleAbs": "cv2.convertScaleAbs(i16, alpha=0.5, beta=3)",
+    "demosaicing": "cv2.demosaicing(sgray, cv2.COLOR_BayerBG2BGR)",
+    "inpaint": "cv2.inpaint(smooth[:90, :120].copy(), mask, 3, cv2.INPAINT_TELEA)",
+    "stackBlur": "cv2.stackBlur(img, (5, 5))",
+    "spatialGradient": "cv2.spatialGradient(sgray)",
+    "preCornerDetect": "cv2.preCornerDetect(sgray, 3)",
+    "createHanningWindow": "cv2.createHanningWindow((8, 6), cv2.CV_32F)",
+    "getOptimalDFTSize": "cv2.getOptimalDFTSize(37)",
+    "getFontScaleFromHeight": "cv2.getFontScaleFromHeight(cv2.FONT_HERSHEY_SIMPLEX, 20, 1)",
+    "reduce": "cv2.reduce(f32[:, :, 0].copy(), 0, cv2.REDUCE_AVG)",
+    "repeat": "cv2.repeat(gray[:4, :5].copy(), 2, 3)",
+    "hconcat": "cv2.hconcat([gray, gray])",
+    "vconcat": "cv2.vconcat([gray, gray])",
+    "transpose": "cv2.transpose(img)",
+    "determinant": "cv2.determinant(np.float64([[2, 1], [1, 3]]))",
+    "trace": "cv2.trace(f64)",
+    "solve": "cv2.solve(np.float64([[2, 1], [1, 3]]), np.float64([[1], [2]]))",
+    "solvePoly": "cv2.solvePoly(np.float64([-6, 11, -6, 1]))",
+    "eigen": "cv2.eigen(np.float64([[2, 1], [1, 3]]))",
+    "setIdentity": "cv2.setIdentity(np.zeros((3, 4), np.float32), 2.0)",
+    "multiply": "cv2.multiply(img, img[::-1].copy(), scale=1 / 255)",
+    "divide": "cv2.divide(img, img[::-1].copy() + 1)",
+    "max": "cv2.max(img, img[::-1].copy())",
+    "min": "cv2.min(img, img[::-1].copy())",
+    "Rodrigues": "cv2.Rodrigues(np.float64([0.1, 0.2, 0.3]))",
+    "projectPoints": "cv2.projectPoints(np.float32([[0, 0, 0], [1, 0, 0], [0, 1, 0], [1, 1, 0]]), np.zeros(3), np.float64([0, 0, 5]), np.float64([[100, 0, 32], [0, 100, 24], [0, 0, 1]]), np.zeros(5))",
+    "undistort": "cv2.undistort(img, np.float64([[100, 0, 32], [0, 100, 24], [0, 0, 1]]), np.float64([0.1, 0.01, 0, 0, 0]))",
+    "initUndistortRectifyMap": "cv2.initUndistortRectifyMap(np.float64([[100, 0, 32], [0, 100, 24], [0, 0, 1]]), np.float64([0.1, 0.01, 0, 0, 0]), None, np.float64([[100, 0, 32], [0, 100, 24], [0, 0, 1]]), (64, 48), cv2.CV_32FC1)",
+    "getDefaultNewCameraMatrix": "cv2.getDefaultNewCameraMatrix(np.float64([[100, 0, 32], [0, 100, 24], [0, 0, 1]]), (64, 48), True)",
+    "calcOpticalFlowFarneback": "cv2.calcOpticalFlowFarneback(sgray, np.roll(sgray, 1, axis=1), None, 0.5, 2, 7, 2, 5, 1.1, 0)",
+    # points and status compared; `err` (the third result) is not: measured to differ by up to 238 (see docs/cv2.md)
+    "calcOpticalFlowPyrLK": "cv2.calcOpticalFlowPyrLK(sgray, np.roll(sgray, 1, axis=1), "
+                            "np.float32([[40, 40], [80, 60]]).reshape(-1, 1, 2), None)[:2]",
+    "meanShift": "cv2.meanShift(sgray, (10, 10, 30, 30), (3, 10, 1.0))",
+    "CamShift": "cv2.CamShift(sgray, (10, 10, 30, 30), (3, 10, 1.0))",
+    "blobFromImage": "cv2.dnn.blobFromImage(smooth, 1 / 255, (32, 24), (10, 20, 30), True)",
+    "kmeans": "cv2.kmeans(fcloud, 2, None, (3, 10, 1.0), 1, cv2.KMEANS_PP_CENTERS)[0] >= 0",
+    "randu": "cv2.randu(np.zeros((4, 4), np.uint8), 0, 10).shape",
+    "randn": "cv2.randn(np.zeros((4, 4), np.float32), 0, 1).shape",
+    "setRNGSeed": "cv2.setRNGSeed(5)",
+    "mixChannels": "cv2.mixChannels([img], [np.zeros((48, 64), np.uint8)], [0, 0])",
+    "approxPolyN": "cv2.approxPolyN(poly, 3)",
+    "clipLine": "cv2.clipLine((0, 0, 30, 30), (-5, -5), (50, 40))",
+    "blendLinear": "cv2.blendLinear(f32, f32[::-1].copy(), np.full((40, 30), 0.3, np.float32), np.full((40, 30), 0.7, np.float32))",
+    "convertMaps": "cv2.convertMaps(np.float32(np.indices((48, 64))[1]), np.float32(np.indices((48, 64))[0]), cv2.CV_16SC2)",
+    "divSpectrums": "cv2.divSpectrums(cv2.dft(np.float32(sgray) / 255, flags=cv2.DFT_COMPLEX_OUTPUT), "
+                    "cv2.dft(np.float32(sgray) / 255 + 1, flags=cv2.DFT_COMPLEX_OUTPUT), 0)",
+    "findTransformECC": "cv2.findTransformECC(sgray, np.roll(sgray, 1, axis=1), np.eye(2, 3, dtype=np.float32), cv2.MOTION_TRANSLATION, (3, 20, 1e-4), None, 5)[0]",
+    "rotatedRectPoints": "cv2.boxPoints(((20, 20), (10, 6), 30))",
+    "calibrateCameraExtended": "cv2.calibrateCameraExtended([np.float32([[x, y, 0] for y in range(4) for x in range(5)])], "
+                               "[np.float32([[10 + 8 * x + 0.3 * y, 12 + 8 * y + 0.1 * x] for y in range(4) for x in range(5)])], "
+                               "(64, 48), None, None)[0] >= 0",
+    "groupRectangles": "cv2.groupRectangles([(0, 0, 10, 10), (1, 1, 10, 10), (50, 50, 5, 5)], 1)",
+    "getStructuringElement": "cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 7))",
+}
+
+# documented tolerances for generated cases (OpenCV is not bit-deterministic across builds there)
+TOLERANCE = {
+    # float results where x86 SIMD (opencv-python) and wasm scalar code (opencv.js) round differently: measured
+    "gen:cornerHarris": (1e-5, 1.0), "gen:distanceTransform": (1e-4, 1.0), "gen:matchTemplate": (1e-4, 1.0),
+    "gen:transform": (1e-4, 1.0), "gen:divSpectrums": (1e-2, 1.0),
+    # uint8: opencv-python's SIMD stackBlur rounds its running sums differently: measured max 2 in 37 %
+    "gen:stackBlur": (2, 0.5),
+    "gen:dft": (1e-3, 1.0), "gen:cartToPolar": (1e-3, 1.0), "gen:phase": (1e-3, 1.0), "gen:polarToCart": (1e-4, 1.0),
+    "gen:calcOpticalFlowFarneback": (1e-3, 1.0), "gen:exp": (1e-12, 1.0), "gen:log": (1e-12, 1.0),
+    "gen:solvePoly": (1e-9, 1.0), "gen:fitEllipseAMS": (1e-3, 1.0), "gen:fitEllipseDirect": (1e-3, 1.0),
+    "gen:fitEllipse": (1e-3, 1.0), "gen:magnitude": (1e-5, 1.0), "gen:pow": (1e-4, 1.0), "gen:sqrt": (1e-6, 1.0),
+    "gen:findTransformECC": (1e-4, 1.0), "gen:calcOpticalFlowPyrLK": (1e-3, 1.0), "gen:perspectiveTransform": (1e-5, 1.0),
+    "gen:findHomography": (1e-6, 1.0), "gen:estimateAffine2D": (1e-6, 1.0), "gen:eigen": (1e-12, 1.0),
+    "gen:minEnclosingTriangle": (1e-3, 1.0), "gen:warpPolar": (1, 0.05),
+    "gen:blobFromImage": (1e-6, 1.0), "gen:remap": (1, 0.02), "gen:undistort": (1, 0.02),
+    "gen:initUndistortRectifyMap": (1e-3, 1.0), "gen:inpaint": (1, 0.02), "gen:bilateralFilter": (1, 0.02),
+}
+
+
+def ir() -> dict:
+    return json.loads(IR.read_text(encoding="utf-8"))
+
+
+def generated_case(name: str, variant: dict) -> str:
+    args = []
+    by_name = {a["name"]: a for a in variant["args"]}
+    for p in variant["params"][:variant["required"]]:
+        conv = by_name[p]["conv"] if p in by_name else "mat"
+        args.append(BY_NAME.get(p, BY_CONV.get(conv, "None")))
+    return f"cv2.{name}({', '.join(args)})"
+
+
+def cases() -> dict[str, str]:
+    """'gen:<name>' -> expression, for every generated (bridged) function of the IR."""
+    out = {}
+    for name, e in ir()["functions"].items():
+        if e["status"] != "bridged":
+            continue
+        short = name.rsplit(".", 1)[-1]
+        key = f"gen:{short}" if "." not in name else f"gen:{name}"
+        out[key] = HAND.get(name) or HAND.get(short) or generated_case(name, e["variants"][0])
+    return out
