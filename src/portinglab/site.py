@@ -259,6 +259,10 @@ def build_site(output: Path = paths.OUTPUT, cache: Path = paths.CACHE, refresh: 
     started = time.monotonic()
     pins = pins or load_pins()
     fetched = fetch_all(pins, cache, refresh, log=log)
+    # the cv2 bridge's generated files must be what its generator gives from the pinned inputs now
+    from .cv2gen import generate
+
+    generate(check=True, log=log)
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".build-", dir=output.parent) as tmp:

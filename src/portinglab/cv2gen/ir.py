@@ -113,6 +113,19 @@ def match_decl(form: Form, decls: list[Decl]) -> Decl | None:
     return None
 
 
+def primitive_decl(form: Form, fams) -> Decl | None:
+    """A declaration from opencv.js's own signature, when the headers the generator reads lack one (e.g.
+    utils/logger.hpp's setLogLevel) and every argument is a plain number: nothing to guess."""
+    prim = {"int": "int", "double": "double", "float": "float", "bool": "bool"}
+    for _, sigs in fams:
+        for sig in sigs:
+            if len(sig) - 1 == len(form.params) == form.required and all(t in prim for t in sig[1:]) \
+                    and (sig[0] == "void") == (form.returns == ()) and (sig[0] in prim or sig[0] == "void"):
+                args = tuple(Arg(prim[t], n, "", False, False) for t, n in zip(sig[1:], form.params))
+                return Decl(form.text.split("(")[0], "", sig[0], args)
+    return None
+
+
 def _family(registry_functions: dict, names: list[str]) -> list[tuple[str, list[list[str]]]]:
     fams = []
     for base in names:
@@ -200,7 +213,7 @@ def build(surface: Surface, decls: list[Decl], registry: dict) -> dict:
                 variants, why = [], []
                 cands = by_name.get(py, [])
                 for f in forms:
-                    d = match_decl(f, cands)
+                    d = match_decl(f, cands) or primitive_decl(f, fams)
                     if d is None:
                         why.append(f"{f.text}: no C++ declaration matches")
                         continue
@@ -266,6 +279,9 @@ def finish(ir: dict, surface: Surface, registry: dict) -> dict:
         "sub_constants": len([k for k in surface.constants if "." in k]),
         "constants_in_js": len([k for k in surface.constants if "." not in k and k in registry["constants"]]),
         "constants_js_differ": sorted(k for k in surface.constants if "." not in k and k in registry["constants"]
+                                      and (registry["constants"][k] - surface.constants[k]) % 2**32),
+        # the same 32 bits, read signed by opencv.js and unsigned by opencv-python (Mat_MAGIC_MASK, ...)
+        "constants_js_signed": sorted(k for k in surface.constants if "." not in k and k in registry["constants"]
                                       and registry["constants"][k] != surface.constants[k]),
     }
     return ir

@@ -169,28 +169,6 @@
       return m;
     },
     empty() { return track(new cv.Mat()); },
-    vector() { return track(new cv.MatVector()); },
-    // a list of point arrays, packed by Python into one buffer; counts (int32) at countsPtr
-    vectorIn(ptr, countsPtr, n, type, pointBytes) {
-      const v = track(new cv.MatVector());
-      const counts = py.HEAP32.subarray(countsPtr >> 2, (countsPtr >> 2) + n);
-      let off = ptr, ms = 0, total = 0;
-      for (let i = 0; i < n; i++) total += counts[i] * pointBytes;
-      const timed = begin(total) >= 0;  // several parts: each timed (the Mats' making is not the copy)
-      for (let i = 0; i < n; i++) {
-        const m = track(new cv.Mat(counts[i], 1, type));
-        const nb = counts[i] * pointBytes;
-        if (nb) {
-          const t0 = timed ? performance.now() : 0;
-          cv.HEAPU8.set(py.HEAPU8.subarray(off, off + nb), m.data.byteOffset);
-          if (timed) ms += performance.now() - t0;
-        }
-        off += nb;
-        v.push_back(m);
-      }
-      count(timed ? ms : -1, off - ptr);  // one copy of all the points
-      return v;
-    },
     // [rows, cols, type, nbytes] of a Mat (continuous, as results are)
     meta(m) {
       if (m.empty()) return [0, 0, m.type(), 0];
@@ -203,16 +181,6 @@
       const off = m.data.byteOffset, t0 = begin(nbytes);
       py.HEAPU8.set(cv.HEAPU8.subarray(off, off + nbytes), ptr);
       return done(t0, nbytes);
-    },
-    // metas of a MatVector, flattened: [rows, cols, type, nbytes, rows, ...]
-    vectorMeta(v) {
-      const out = [];
-      for (let i = 0, n = v.size(); i < n; i++) {
-        const m = v.get(i);
-        out.push(m.rows, m.cols, m.type(), m.total() * m.elemSize());
-        m.delete();
-      }
-      return out;
     },
     // every Mat of a vector, back to back, into one buffer at ptr: one copy; -> ms
     vectorOut(v, ptr) {
@@ -232,21 +200,12 @@
       }
       return count(timed ? ms : -1, off - ptr);
     },
-    size(w, h) { return new cv.Size(w, h); },
-    point(x, y) { return new cv.Point(x, y); },
-    scalar(a, b, c, d) { return [a, b, c, d]; },
     // run cv[name](...args), with opencv.js's errors made readable
     call(name, ...args) {
       try { return cv[name](...args); } catch (e) { return errorText(e); }
     },
-    // the same, for functions that return a new Mat (tracked for release)
-    callMat(name, ...args) {
-      try { return track(cv[name](...args)); } catch (e) { return errorText(e); }
-    },
-    // small structs back as flat arrays
-    rotatedRect(r) { return [r.center.x, r.center.y, r.size.width, r.size.height, r.angle]; },
+    // boxPoints (hand-written): opencv.js takes a RotatedRect and returns a plain array of points
     flatPoints(pts) { const out = []; for (const p of pts) out.push(p.x, p.y); return out; },
-    rect(r) { return [r.x, r.y, r.width, r.height]; },
     rr(cx, cy, w, h, angle) { return {center: {x: cx, y: cy}, size: {width: w, height: h}, angle}; },
     release() {
       let n = 0;

@@ -39,14 +39,6 @@ def call(H, name: str, *args):
     return r
 
 
-def call_mat(H, name: str, *args):
-    """The same for functions that return a new Mat (released with the session)."""
-    r = H.callMat(name, *args)
-    if r.__class__ is str and r.startswith("@@"):
-        raise from_tagged(r, name)
-    return r
-
-
 def bridged(fn):
     """Wrap a bridged function: argument-binding TypeErrors become opencv-python's cv2.error."""
     name = fn.__name__
@@ -106,22 +98,3 @@ def point_int(v, name: str, func: str) -> list[int]:
     """A cv::Point: 2 integers (opencv-python also takes integral floats? no: ints)."""
     return seq(v, 2, name, func, int_)
 
-
-def point_float(v, name: str, func: str) -> list[float]:
-    return seq(v, 2, name, func, float_)
-
-
-def scalar(v, name: str, func: str) -> list[float]:
-    """A cv::Scalar: a number or a sequence of up to 4 numbers, zero-padded."""
-    if v is None:
-        return [0.0, 0.0, 0.0, 0.0]
-    if isinstance(v, (int, float, np.integer, np.floating)):
-        return [float(v), 0.0, 0.0, 0.0]
-    if isinstance(v, np.ndarray):
-        v = v.reshape(-1).tolist()
-    if not isinstance(v, Sequence) or isinstance(v, (str, bytes)):
-        raise bad_argument(func, f"Scalar value for argument '{name}' is not numeric")
-    if len(v) > 4:
-        raise bad_argument(func, f"Scalar value for argument '{name}' is longer than 4")
-    vals = [float_(x, name, func) for x in v]
-    return vals + [0.0] * (4 - len(vals))

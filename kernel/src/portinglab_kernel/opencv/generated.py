@@ -948,6 +948,12 @@ FUNCTIONS = {
             ('thickness', 'num', 'int', 1, True),),
            (2, 3), 'float', ('retval',), False),
     ]),
+    'getLogLevel': _F('getLogLevel', [
+        _V('getLogLevel', 'getLogLevel', 'getLogLevel() -> retval',
+           (), 0,
+           (,),
+           (0,), 'int', ('retval',), False),
+    ]),
     'getOptimalDFTSize': _F('getOptimalDFTSize', [
         _V('getOptimalDFTSize', 'getOptimalDFTSize', 'getOptimalDFTSize(vecsize) -> retval',
            ('vecsize',), 1,
@@ -1489,6 +1495,12 @@ FUNCTIONS = {
            (('mtx', 'io', 'io', None, False),
             ('s', 'scalar', 'scalar', (1.0, 0.0, 0.0, 0.0), True),),
            (1, 2), None, ('mtx',), False),
+    ]),
+    'setLogLevel': _F('setLogLevel', [
+        _V('setLogLevel', 'setLogLevel', 'setLogLevel(level) -> retval',
+           ('level',), 1,
+           (('level', 'num', 'int', None, False),),
+           (1,), 'int', ('retval',), False),
     ]),
     'setRNGSeed': _F('setRNGSeed', [
         _V('setRNGSeed', 'setRNGSeed', 'setRNGSeed(seed) -> None',

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import copies as _copies
 from ..copies import record_counted, record_two
-from .errors import bad_argument, error, from_tagged
+from .errors import bad_argument, from_tagged
 from .loader import _state, load
 
 
@@ -90,10 +90,6 @@ def mat_in(H, arr: np.ndarray | None, api: str, owned: bool = False):
     return m
 
 
-def to_mat_arg(H, value, name: str, func: str):
-    return mat_in(H, as_mat_array(value, name, func), func)
-
-
 def array_shape(rows: int, cols: int, typ: int) -> tuple[tuple[int, ...], np.dtype]:
     depth, cn = typ & 7, (typ >> 3) + 1
     shape = (rows, cols) if cn == 1 else (rows, cols, cn)
@@ -115,61 +111,6 @@ def mat_out(H, m, api: str, dst: np.ndarray | None = None):
     if _copies._detail:
         record_counted("opencv->py", nbytes, api, dtype, shape, ms / 1000)
     return out
-
-
-def mat_back_into(H, m, arr: np.ndarray, api: str) -> None:
-    """Copy a Mat (drawn on) back into the numpy array it came from: in-place drawing."""
-    ms = H.matOut(m, pointer(arr), arr.nbytes)
-    if _copies._detail and arr.nbytes:
-        record_counted("opencv->py", arr.nbytes, api, arr.dtype, arr.shape, ms / 1000)
-
-
-def vector_in(H, arrays, name: str, func: str):
-    """A MatVector of point arrays (each Nx1x2, Nx2 ...): all packed, one copy in."""
-    if isinstance(arrays, np.ndarray):
-        if arrays.ndim == 3 and arrays.shape[-1] == 2 and arrays.shape[1] != 1:
-            arrays = list(arrays)  # a (K, N, 2) stack is K contours
-        else:
-            arrays = [arrays]
-    if not isinstance(arrays, (list, tuple)):
-        raise bad_argument(func, f"Can't parse '{name}'. Input argument doesn't provide sequence protocol")
-    pts = []
-    for i, a in enumerate(arrays):
-        if not isinstance(a, np.ndarray):
-            raise bad_argument(func, f"Can't parse '{name}'. Sequence item with index {i} has a wrong type")
-        if a.dtype not in DEPTH_OF:
-            raise bad_argument(func, f"{name}[{i}] data type = {a.dtype} is not supported")
-        if a.size % 2:
-            raise error(f"OpenCV(4.12.0) :-1: error: (-215:Assertion failed) {name}[{i}] has shape {a.shape}: "
-                        f"expected N points (N,1,2) or (N,2) in function '{func}'\n", -215, "", func)
-        pts.append(a.reshape(-1, 2))
-    # one buffer, one type (the first array's; opencv.js then checks it, e.g. CV_32S for fillPoly)
-    dtype = pts[0].dtype if pts else np.dtype(np.int32)
-    packed = np.ascontiguousarray(np.concatenate(pts).astype(dtype, copy=False) if pts else np.zeros((0, 2), dtype))
-    counts = np.array([len(p) for p in pts], np.int32)
-    v = H.vectorIn(pointer(packed), pointer(counts), len(pts), mat_type(DEPTH_OF[dtype], 2), 2 * dtype.itemsize)
-    if _copies._detail and packed.nbytes:
-        record_counted("py->opencv", packed.nbytes, func, dtype, packed.shape, _counter().last_seconds)
-    return v
-
-
-def vector_out(H, v, api: str) -> tuple:
-    """A MatVector -> tuple of numpy arrays (one copy of all of them)."""
-    meta = H.vectorMeta(v).to_py()
-    if not meta:
-        return ()
-    items = [meta[i:i + 4] for i in range(0, len(meta), 4)]
-    total = sum(it[3] for it in items)
-    buf = np.empty(total, np.uint8)
-    ms = H.vectorOut(v, pointer(buf))
-    if _copies._detail and total:
-        record_counted("opencv->py", total, api, None, (total,), ms / 1000)
-    out, off = [], 0
-    for rows, cols, typ, nb in items:
-        shape, dtype = array_shape(rows, cols, typ)
-        out.append(buf[off:off + nb].view(dtype).reshape(shape))
-        off += nb
-    return tuple(out)
 
 
 # ---------------------------------------------------------------- escape hatch
