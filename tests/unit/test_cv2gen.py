@@ -111,6 +111,13 @@ def test_every_bridged_function_has_a_differential_case():
             assert key in cases or f"gen:{name.rsplit('.', 1)[-1]}" in cases, name
 
 
+def test_the_generated_module_compiles():
+    import ast
+
+    tree = ast.parse((CV / "generated.py").read_text())
+    assert any(isinstance(n, ast.Assign) and n.targets[0].id == "FUNCTIONS" for n in tree.body)
+
+
 def test_the_generated_files_say_so():
     for path in (CV / "generated.py", CV / "constants.py", ROOT / "docs/cv2-coverage.md"):
         assert "Do not edit" in path.read_text()[:600], path

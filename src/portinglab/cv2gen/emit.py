@@ -36,7 +36,7 @@ def functions_py(ir: dict) -> str:
             args = ",\n            ".join(_arg(a) for a in v["args"])
             lines.append(f"        _V({name.rsplit('.', 1)[-1]!r}, {v['js']!r}, {v['form']!r},")
             lines.append(f"           {tuple(v['params'])!r}, {v['required']},")
-            lines.append(f"           ({args},),")
+            lines.append(f"           ({args},)," if args else "           (),")
             lines.append(f"           {tuple(v['arities'])!r}, {v['ret']!r}, {tuple(v['returns'])!r}, {v['spread']!r}),")
         lines.append("    ]),")
     lines.append("}")

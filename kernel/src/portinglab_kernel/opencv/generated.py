@@ -951,7 +951,7 @@ FUNCTIONS = {
     'getLogLevel': _F('getLogLevel', [
         _V('getLogLevel', 'getLogLevel', 'getLogLevel() -> retval',
            (), 0,
-           (,),
+           (),
            (0,), 'int', ('retval',), False),
     ]),
     'getOptimalDFTSize': _F('getOptimalDFTSize', [
