@@ -187,6 +187,8 @@ HAND = {
                                "[np.float32([[10 + 8 * x + 0.3 * y, 12 + 8 * y + 0.1 * x] for y in range(4) for x in range(5)])], "
                                "(64, 48), None, None)[0] >= 0",
     "groupRectangles": "cv2.groupRectangles([(0, 0, 10, 10), (1, 1, 10, 10), (50, 50, 5, 5)], 1)",
+    "generateImageMarker": "cv2.aruco.generateImageMarker(cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_4X4_50), 5, 60)",
+    "drawKeypoints": "cv2.drawKeypoints(sgray, [cv2.KeyPoint(20, 30, 8), cv2.KeyPoint(60, 40, 12, 45)], None, (0, 255, 0), 4)",
     "getStructuringElement": "cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 7))",
 }
 
@@ -230,5 +232,93 @@ def cases() -> dict[str, str]:
             continue
         short = name.rsplit(".", 1)[-1]
         key = f"gen:{short}" if "." not in name else f"gen:{name}"
-        out[key] = HAND.get(name) or HAND.get(short) or generated_case(name, e["variants"][0])
+        expr = HAND.get(name) or HAND.get(short) or generated_case(name, e["variants"][0])
+        if (e["variants"][0]["ret"] or "").startswith("obj:") and name not in HAND and short not in HAND:
+            expr = f"type({expr}).__name__"  # a factory: the object's class (its use: CLASS_CASES)
+        out[key] = expr
     return out
+
+
+# ---------------------------------------------------------------- classes
+# Each bridged class is exercised through its opencv-python constructor or factory; results are plain data
+# (KeyPoints as tuples) so both sides compare. An abstract base (Feature2D, DescriptorMatcher, ...) is
+# exercised through the subclasses that use its methods.
+TEX = "cv2.resize(img, (256, 192), interpolation=cv2.INTER_NEAREST)"  # blocky: corners everywhere, bit-exact
+GTEX = f"cv2.cvtColor({TEX}, cv2.COLOR_BGR2GRAY)"
+# keypoints as a set: OpenCV's retainBest (nth_element) orders ties differently per build; angles apart,
+# they differ in the last float digits (x86 SIMD vs wasm): compared within tolerance
+KP = "(lambda ks: (lambda o: ([ks[i][0] for i in o], np.float64([ks[i][1] for i in o])))(sorted(range(len(ks)), " \
+     "key=lambda i: ks[i][0])))([((round(k.pt[0], 2), round(k.pt[1], 2), round(k.size, 2), k.octave), k.angle) for k in {}])"
+HDR = "[np.float32(smooth) / 255 * (0.5 + i) for i in range(3)]"
+TIMES = "np.float32([0.5, 1.0, 2.0])"
+CLASS_CASES = {
+    "class:CLAHE": "(lambda c: (c.apply(sgray), c.getClipLimit(), c.getTilesGridSize()))(cv2.createCLAHE(2.0, (4, 4)))",
+    "class:CLAHE_setters": "(lambda c: (c.setClipLimit(3.0), c.setTilesGridSize((2, 3)), c.apply(sgray)))(cv2.createCLAHE())",
+    "class:ORB": f"(lambda r: ({KP.format('r[0]')}, r[1].shape, r[1].dtype.name))(cv2.ORB_create(60).detectAndCompute({GTEX}, None))",
+    "class:ORB_detect": f"{KP.format(f'cv2.ORB_create(40, 1.3, 4).detect({GTEX}, None)')}",
+    "class:ORB_params": "(lambda o: (o.setMaxFeatures(10), o.setFastThreshold(30), o.getFastThreshold(), o.getDefaultName()))(cv2.ORB_create())",
+    "class:BFMatcher": f"(lambda d: [(m.queryIdx, m.trainIdx, m.distance) for m in cv2.BFMatcher(cv2.NORM_HAMMING, True)"
+                       f".match(d, d[::-1].copy())])(cv2.ORB_create(40).detectAndCompute({GTEX}, None)[1])",
+    "class:BFMatcher_knn": f"(lambda d: [[(m.queryIdx, m.trainIdx, m.distance) for m in ms] for ms in cv2.BFMatcher_create()"
+                           f".knnMatch(d, d, 2)])(np.uint8(np.arange(30 * 32).reshape(30, 32) * 7919 % 251))",
+    "class:DescriptorMatcher_train": "(lambda m: (m.add([np.uint8(img[:10, :32, 0])]), m.train(), m.empty(), m.isMaskSupported()))"
+                                     "(cv2.BFMatcher(cv2.NORM_HAMMING))",
+    "class:AKAZE": f"{KP.format(f'cv2.AKAZE_create().detect({GTEX}, None)')}",
+    "class:KAZE": f"(lambda k: (k.getThreshold(), k.getExtended(), len(k.detect({GTEX}, None))))(cv2.KAZE_create())",
+    "class:BRISK": f"len(cv2.BRISK_create().detect({GTEX}, None))",
+    "class:FastFeatureDetector": f"{KP.format(f'cv2.FastFeatureDetector_create(20).detect({GTEX}, None)')}",
+    "class:AgastFeatureDetector": f"{KP.format(f'cv2.AgastFeatureDetector_create(20).detect({GTEX}, None)')}",
+    "class:GFTTDetector": f"{KP.format(f'cv2.GFTTDetector_create(25, 0.01, 5).detect({GTEX}, None)')}",
+    "class:MSER": f"(lambda m: (m.getDelta(), m.getMinArea(), len(m.detect({GTEX}, None))))(cv2.MSER_create())",
+    "class:SimpleBlobDetector": "cv2.SimpleBlobDetector_create().getDefaultName()",
+    "class:BackgroundSubtractorMOG2": "(lambda b: (b.apply(smooth), b.apply(np.roll(smooth, 3, 1)), b.getBackgroundImage()))"
+                                      "(cv2.createBackgroundSubtractorMOG2(50, 16, False))",
+    "class:CascadeClassifier": "(lambda c: (c.empty(), c.load('/no/such.xml')))(cv2.CascadeClassifier())",
+    "class:HOGDescriptor": "(lambda h: (h.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector()), "
+                           "h.detectMultiScale(np.zeros((128, 64), np.uint8))[0].shape))(cv2.HOGDescriptor())",
+    "class:QRCodeDetector": "(lambda q: q.detectAndDecodeCurved(smooth)[0])(cv2.QRCodeDetector())",
+    "class:QRCodeDetectorAruco": "type(cv2.QRCodeDetectorAruco()).__name__",
+    "class:barcode.BarcodeDetector": "cv2.barcode.BarcodeDetector().detectAndDecodeWithType(smooth)[0]",
+    "class:Tonemap": "cv2.createTonemapDrago(2.2).process(np.float32(smooth) / 255)",
+    "class:TrackerMIL": "type(cv2.TrackerMIL_create()).__name__",
+    "class:TonemapDrago": "(lambda t: (t.getSaturation(), t.getBias(), t.process(np.float32(smooth) / 255)))(cv2.createTonemapDrago())",
+    "class:TonemapReinhard": "cv2.createTonemapReinhard(1.5, 0, 0, 0).process(np.float32(smooth) / 255)",
+    "class:TonemapMantiuk": "(lambda t: (t.getScale(), t.getSaturation()))(cv2.createTonemapMantiuk())",
+    "class:MergeMertens": "cv2.createMergeMertens().process([smooth, np.uint8(np.clip(np.int32(smooth) + 40, 0, 255))])",
+    "class:MergeDebevec": f"cv2.createMergeDebevec().process([smooth, smooth // 2, smooth // 3], {TIMES})",
+    "class:MergeRobertson": f"cv2.createMergeRobertson().process([smooth, smooth // 2, smooth // 3], {TIMES})",
+    "class:CalibrateDebevec": "(lambda c: (c.getSamples(), c.getLambda(), c.getRandom()))(cv2.createCalibrateDebevec())",
+    "class:CalibrateRobertson": "(lambda c: (c.getMaxIter(), c.getThreshold()))(cv2.createCalibrateRobertson())",
+    "class:AlignMTB": "(lambda a: (a.getMaxBits(), a.calculateShift(sgray, np.roll(sgray, 2, 1)), a.computeBitmaps(sgray)))"
+                      "(cv2.createAlignMTB())",
+    "class:UsacParams": "type(cv2.UsacParams()).__name__",
+    "class:aruco.Dictionary": "cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_4X4_50).generateImageMarker(7, 60)",
+    "class:aruco.ArucoDetector": "(lambda d: cv2.aruco.ArucoDetector(d).detectMarkers(cv2.copyMakeBorder("
+                                 "d.generateImageMarker(3, 80), 20, 20, 20, 20, cv2.BORDER_CONSTANT, value=255)))"
+                                 "(cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_4X4_50))",
+    "class:aruco.DetectorParameters": "type(cv2.aruco.DetectorParameters()).__name__",
+    "class:aruco.RefineParameters": "type(cv2.aruco.RefineParameters()).__name__",
+    "class:aruco.GridBoard": "(lambda b: (b.getGridSize(), b.getMarkerLength(), b.getMarkerSeparation()))"
+                             "(cv2.aruco.GridBoard((3, 2), 0.04, 0.01, cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_4X4_50)))",
+    "class:aruco.CharucoBoard": "cv2.aruco.CharucoBoard((4, 3), 0.04, 0.02, cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_4X4_50))"
+                                ".getLegacyPattern()",
+    "class:aruco.CharucoParameters": "type(cv2.aruco.CharucoParameters()).__name__",
+    "class:aruco.CharucoDetector": "type(cv2.aruco.CharucoDetector(cv2.aruco.CharucoBoard((4, 3), 0.04, 0.02, "
+                                   "cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_4X4_50)))).__name__",
+    "class:aruco.Board": "type(cv2.aruco.Board).__name__",
+    "class:dnn.Net": "cv2.dnn.readNetFromONNX('/no/such/model.onnx')",
+    "class:segmentation.IntelligentScissorsMB": "(lambda s: (type(s.setEdgeFeatureCannyParameters(32, 100)).__name__, "
+                                                "type(s.applyImage(smooth)).__name__, s.buildMap((40, 40)), s.getContour((80, 60))))(cv2.segmentation.IntelligentScissorsMB())",
+}
+# abstract bases: exercised through these subclasses' cases
+ABSTRACT = {"Feature2D": "ORB", "DescriptorMatcher": "BFMatcher", "BackgroundSubtractor": "BackgroundSubtractorMOG2",
+            "AlignExposures": "AlignMTB", "CalibrateCRF": "CalibrateDebevec", "MergeExposures": "MergeMertens",
+            "GraphicalCodeDetector": "QRCodeDetector", "Tracker": "", "FaceDetectorYN": ""}
+CLASS_TOLERANCE = {"class:ORB": (0.02, 1.0), "class:ORB_detect": (0.02, 1.0), "class:FastFeatureDetector": (0.02, 1.0),
+                   "class:AgastFeatureDetector": (0.02, 1.0), "class:GFTTDetector": (0.02, 1.0),"class:Tonemap": (1e-5, 1.0), "class:TonemapDrago": (1e-4, 1.0), "class:TonemapReinhard": (1e-4, 1.0),
+                   "class:MergeMertens": (1e-5, 1.0), "class:MergeDebevec": (1e-3, 1.0), "class:MergeRobertson": (1e-3, 1.0),
+                   "class:KAZE": (1e-6, 1.0),
+                   # AKAZE: the same keypoints; their orientations differ by up to 6.27 degrees (measured): the
+                   # dominant direction is a maximum over float sums that x86 SIMD and wasm round differently
+                   "class:AKAZE": (6.5, 1.0)}
+TOLERANCE.update(CLASS_TOLERANCE)

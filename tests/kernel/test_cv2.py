@@ -100,7 +100,7 @@ def test_same_result_as_opencv_python(name, kernel_results, cpython_results):
 
 # ---------------------------------------------------------------- every generated function, from the IR
 
-GEN = gc.cases()
+GEN = gc.cases() | gc.CLASS_CASES
 
 
 @pytest.fixture(scope="module")
@@ -117,9 +117,14 @@ def generated_reference(cpython_inputs):
     return cc.run_cases(cv2, GEN, cpython_inputs)
 
 
-def test_every_generated_function_has_a_case():
+def test_every_generated_function_and_class_has_a_case():
     bridged = [n for n, e in gc.ir()["functions"].items() if e["status"] == "bridged"]
-    assert len(bridged) >= 150 and len(GEN) == len(bridged)
+    assert len(bridged) >= 150 and len(gc.cases()) == len(bridged)
+    classes = [n for n, e in gc.ir()["classes"].items() if e["status"] == "bridged"]
+    used = " ".join(gc.CLASS_CASES.values())
+    missing = [c for c in classes if f"class:{c}" not in gc.CLASS_CASES and c not in gc.ABSTRACT]
+    assert not missing, f"bridged classes with no differential case: {missing}"
+    assert "cv2.createCLAHE(" in used and "cv2.ORB_create(" in used
 
 
 @pytest.mark.parametrize("name", list(GEN))

@@ -25,21 +25,41 @@ def _arg(a: dict) -> str:
     return f"({a['name']!r}, {a['kind']!r}, {a['conv']!r}, {default!r}, {a['optional']!r})"
 
 
+def _variant(name: str, v: dict, indent: str) -> list[str]:
+    args = f",\n{indent}    ".join(_arg(a) for a in v["args"])
+    method = ", method=True" if v.get("self") else ""
+    return [f"{indent}_V({name.rsplit('.', 1)[-1]!r}, {v['js']!r}, {v['form']!r},",
+            f"{indent}   {tuple(v['params'])!r}, {v['required']},",
+            f"{indent}   ({args},)," if args else f"{indent}   (),",
+            f"{indent}   {tuple(v['arities'])!r}, {v['ret']!r}, {tuple(v['returns'])!r}, {v['spread']!r}{method}),"]
+
+
 def functions_py(ir: dict) -> str:
-    lines = ["# " + HEADER.replace("\n", "\n# "), '"""opencv-python functions bridged to opencv.js (the generated layer; see invoke.py)."""', "",
+    lines = ["# " + HEADER.replace("\n", "\n# "),
+             '"""opencv-python functions and classes bridged to opencv.js (the generated layer; see invoke.py)."""', "",
              "from .invoke import Function as _F", "from .invoke import Variant as _V", "", "FUNCTIONS = {"]
     for name, e in ir["functions"].items():
         if e["status"] != "bridged":
             continue
         lines.append(f"    {name!r}: _F({name!r}, [")
         for v in e["variants"]:
-            args = ",\n            ".join(_arg(a) for a in v["args"])
-            lines.append(f"        _V({name.rsplit('.', 1)[-1]!r}, {v['js']!r}, {v['form']!r},")
-            lines.append(f"           {tuple(v['params'])!r}, {v['required']},")
-            lines.append(f"           ({args},)," if args else "           (),")
-            lines.append(f"           {tuple(v['arities'])!r}, {v['ret']!r}, {tuple(v['returns'])!r}, {v['spread']!r}),")
+            lines += _variant(name, v, "        ")
         lines.append("    ]),")
-    lines.append("}")
+    lines += ["}", "", "# class -> (its opencv-python bases, its bridged methods: `__init__` is the constructor)",
+              "CLASSES = {"]
+    for name, e in ir["classes"].items():
+        if e["status"] != "bridged":
+            continue
+        lines.append(f"    {name!r}: ({tuple(e['bases'])!r}, {{")
+        for m, variants in e["methods"].items():
+            lines.append(f"        {m!r}: [")
+            for v in variants:
+                lines += _variant(m, v, "            ")
+            lines.append("        ],")
+        lines.append("    }),")
+    lines += ["}", "", "# opencv-python's flat names of sub-module classes (cv2.dnn_Net is cv2.dnn.Net)",
+              "ALIASES = {" + ", ".join(f"{k!r}: {e['of']!r}" for k, e in ir["classes"].items()
+                                        if e["status"] == "alias" and ir["classes"][e["of"]]["status"] == "bridged") + "}"]
     return "\n".join(lines) + "\n"
 
 
@@ -87,9 +107,17 @@ def coverage_md(ir: dict) -> str:
         else:
             detail = e.get("reason", "").replace("|", "\\|")
         out.append(f"| `{name}` | {e['status']} | {detail} |")
-    out += ["", "## Classes", "", "| class | status | why / how |", "|---|---|---|"]
+    out += ["", "## Classes", "",
+            "A bridged class owns its opencv.js object (freed on `close()`, `with`, or garbage collection); its "
+            "methods are listed, and the methods opencv.js lacks with the reason.", "",
+            "| class | status | bridged methods | not bridged |", "|---|---|---|---|"]
     for name, e in ir["classes"].items():
-        out.append(f"| `{name}` | {e['status']} | {e.get('reason', '')} |")
+        if e["status"] == "alias":
+            out.append(f"| `{name}` | alias | `cv2.{e['of']}` | |")
+            continue
+        bridged = ", ".join(f"`{m}`" for m in e.get("methods", {}))
+        missing = "; ".join(f"`{m}`: {why}" for m, why in e.get("not_bridged", {}).items()).replace("|", "\\|")
+        out.append(f"| `{name}` | {e['status']} | {bridged} | {missing or e.get('reason', '')} |")
     return "\n".join(out) + "\n"
 
 

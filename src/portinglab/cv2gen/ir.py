@@ -30,6 +30,9 @@ VECTORS = {
     "DoubleVector": ("doublevec", "out_doublevec", "doubles"), "PointVector": ("pointvec", "out_pointvec", "points"),
     "Point2fVector": ("point2fvec", "out_point2fvec", "points2f"), "RectVector": ("rectvec", "out_rectvec", "rects"),
     "StringVector": ("strvec", "out_strvec", "strs"), "MatVector": ("mats", "out_mats", "mats"),
+    "KeyPointVector": ("keypointvec", "out_keypointvec", "keypoints"),
+    "DMatchVector": ("dmatchvec", "out_dmatchvec", "dmatches"),
+    "DMatchVectorVector": (None, "out_dmatchvecvec", "dmatches"),
 }
 STRUCT_ARGS = {"Size": "size", "Point": "point", "Point2f": "point2f", "Scalar": "scalar", "Rect": "rect",
                "RotatedRect": "rrect", "TermCriteria": "term"}
@@ -51,15 +54,15 @@ def _big_out(a: Arg) -> bool:
     return (a.out or a.inout) and (a.type in MAT_HDR or a.type == "vector_Mat")
 
 
-def arg_kind(a: Arg, reg: str, enums: set[str]) -> tuple[str, str] | None:
+def arg_kind(a: Arg, reg: str, enums: set[str], classes: dict = {}) -> tuple[str, str] | None:  # noqa: B006
     """(wire kind, python converter) for an argument of C++ type `a.type` that opencv.js takes as `reg`."""
     io = "io" if a.inout else "o" if a.out else "i"
     if reg == "Mat" and (_is_mat(a) or a.type.startswith("vector_")):
         return {"i": ("mat", "mat"), "o": ("out", "out"), "io": ("io", "io")}[io]
-    if reg in VECTORS:
+    if reg in VECTORS and (io == "i" or a.type.startswith("vector_")):
         kin, kout, conv = VECTORS[reg]
         if io == "i":
-            return kin, conv
+            return (kin, conv) if kin else None
         if io == "o":
             return kout, "out"
         return None
@@ -81,10 +84,13 @@ def arg_kind(a: Arg, reg: str, enums: set[str]) -> tuple[str, str] | None:
         return "enum", "int"
     if reg == "emscripten::val" and a.type in ("vector_int", "vector_float", "vector_double"):
         return "array", HDR_VEC_OF[a.type]
+    if reg in classes and (a.type == reg or a.type.startswith("Ptr_") or a.type.replace("_", "") == reg.replace("_", "")
+                           or a.type.split("_")[-1] == reg.split("_")[-1]):
+        return "obj", "obj"
     return None
 
 
-def ret_kind(reg: str, structs: dict) -> str | None:
+def ret_kind(reg: str, structs: dict, classes: dict = {}, enums: set = frozenset()) -> str | None:  # noqa: B006
     if reg == "void":
         return None
     if reg in INT_TYPES:
@@ -101,6 +107,10 @@ def ret_kind(reg: str, structs: dict) -> str | None:
         return "struct:" + reg
     if reg in VECTORS:
         return "vec:" + reg
+    if reg in classes:
+        return "obj:" + classes[reg]
+    if reg in enums:
+        return "int"  # an embind enum value: bridge.js returns its number
     return "unsupported:" + reg
 
 
@@ -117,10 +127,11 @@ def primitive_decl(form: Form, fams) -> Decl | None:
     """A declaration from opencv.js's own signature, when the headers the generator reads lack one (e.g.
     utils/logger.hpp's setLogLevel) and every argument is a plain number: nothing to guess."""
     prim = {"int": "int", "double": "double", "float": "float", "bool": "bool"}
-    for _, sigs in fams:
+    for fam, sigs in fams:
         for sig in sigs:
             if len(sig) - 1 == len(form.params) == form.required and all(t in prim for t in sig[1:]) \
-                    and (sig[0] == "void") == (form.returns == ()) and (sig[0] in prim or sig[0] == "void"):
+                    and (sig[0] == "void") == (form.returns == ()) \
+                    and (sig[0] in prim or sig[0] == "void" or fam.startswith("new:")):
                 args = tuple(Arg(prim[t], n, "", False, False) for t, n in zip(sig[1:], form.params))
                 return Decl(form.text.split("(")[0], "", sig[0], args)
     return None
@@ -146,12 +157,12 @@ def build_variant(form: Form, decl: Decl, fams, ctx) -> dict | str:
         for layout in layouts:
             full = [s for s in sigs if len(s) - 1 == len(layout)]
             for sig in full:
-                kinds = [arg_kind(a, t, ctx["enums"]) for a, t in zip(layout, sig[1:])]
+                kinds = [arg_kind(a, t, ctx["enums"], ctx["classes"]) for a, t in zip(layout, sig[1:])]
                 if None in kinds:
                     bad = [f"{a.name}: {a.type} vs opencv.js {t}" for a, t, k in zip(layout, sig[1:], kinds) if k is None]
                     reasons.append(f"{jsname}: " + ", ".join(bad))
                     continue
-                rk = ret_kind(sig[0], ctx["structs"])
+                rk = ret_kind(sig[0], ctx["structs"], ctx["classes"], ctx["enums"])
                 if rk and rk.startswith("unsupported:"):
                     reasons.append(f"{jsname} returns {sig[0]}")
                     continue
@@ -187,12 +198,87 @@ def js_names(py: str) -> list[str]:
     return [py]
 
 
+def _enums(registry: dict, w: dict) -> set[str]:
+    """embind enum types: every registered type name that is no class, vector, struct or Mat (AlgorithmHint, ...)."""
+    sigs = [s for f in registry["functions"].values() for s in f]
+    for c in registry["classes"].values():
+        sigs += c["constructors"] + [s for m in c["methods"].values() for s in m] + [s for m in c["static"].values() for s in m]
+    names = {t for s in sigs for t in s if t}
+    return {t for t in names if t[0].isupper() and t not in STRUCT_ARGS and t not in VECTORS and t not in w["structs"]
+            and t not in registry["classes"] and t not in ("Mat", "Point3f", "Rect2f", "Circle", "MinMaxLoc", "Moments",
+                                                             "Range", "Exception", "KeyPoint", "DMatch")}
+
+
+def bridge_forms(forms: list[Form], cands: list[Decl], fams, ctx) -> tuple[list[dict], list[str]]:
+    """The call forms that map onto opencv.js (IR variants), and why the others do not."""
+    variants, why = [], []
+    for f in forms:
+        d = match_decl(f, cands) or primitive_decl(f, fams)
+        if d is None:
+            why.append(f"{f.text}: no C++ declaration matches")
+            continue
+        v = build_variant(f, d, fams, ctx)
+        if isinstance(v, str):
+            why.append(f"{f.text}: {v}")
+        else:
+            variants.append(v)
+    return variants, why
+
+
+def _entry(entry: dict, variants: list[dict], why: list[str]) -> dict:
+    if variants:
+        entry.update(status="bridged", variants=variants)
+        if why:
+            entry["partial"] = why
+    else:
+        entry.update(status="signature differs", reason=" | ".join(why))
+    return entry
+
+
+def js_class(py: str, registry: dict) -> str | None:
+    """opencv.js's name of an opencv-python class: dnn.Net -> dnn_Net, aruco.ArucoDetector -> aruco_ArucoDetector."""
+    name = py.replace(".", "_")
+    return name if name in registry["classes"] else None
+
+
+def ctor_family(js: str, registry: dict) -> list:
+    """opencv.js's constructors of a class, as a function family returning the class."""
+    sigs = registry["classes"].get(js, {}).get("constructors", [])
+    return [(f"new:{js}", [[js, *sig] for sig in sigs])] if sigs else []
+
+
+def method_family(py_class: str, method: str, surface: Surface, registry: dict) -> list:
+    """opencv.js's overloads of a method, looked up along opencv-python's class hierarchy."""
+    fams = []
+    for cls in [py_class, *surface.bases.get(py_class, [])]:
+        js = js_class(cls, registry)
+        if not js:
+            continue
+        methods = registry["classes"][js]["methods"]
+        for suffix in [""] + [str(i) for i in range(1, 6)]:
+            if method + suffix in methods:
+                fams.append((f"{js}.{method + suffix}", [s for s in methods[method + suffix]]))
+        if fams:
+            break
+    return fams
+
+
+def class_decls(py_class: str, method: str, surface: Surface, by_name: dict) -> list[Decl]:
+    for cls in [py_class, *surface.bases.get(py_class, [])]:
+        if f"{cls}.{method}" in by_name:
+            return by_name[f"{cls}.{method}"]
+    return []
+
+
 def build(surface: Surface, decls: list[Decl], registry: dict) -> dict:
     w = wire()
-    ctx = {"structs": w["structs"], "constants": surface.constants,
-           "enums": {t for sigs in registry["functions"].values() for s in sigs for t in s
-                     if t and t[0].isupper() and t not in STRUCT_ARGS and t not in VECTORS and t not in w["structs"]
-                     and t != "Mat"} | {"AlgorithmHint", "DrawMatchesFlags", "ORB_ScoreType"}}
+    py_of_js = {}
+    for q in surface.classes:
+        js = js_class(q, registry)
+        if js and (js not in py_of_js or "." in q):
+            py_of_js[js] = q
+    ctx = {"structs": w["structs"], "constants": surface.constants, "classes": py_of_js,
+           "enums": _enums(registry, w)}
     by_name: dict[str, list[Decl]] = {}
     for d in decls:
         by_name.setdefault(d.name, []).append(d)
@@ -201,35 +287,58 @@ def build(surface: Surface, decls: list[Decl], registry: dict) -> dict:
     for py, forms in sorted(surface.functions.items()):
         entry: dict = {"forms": [f.text for f in forms]}
         top = py.split(".")[0]
+        cands = by_name.get(py, []) or by_name.get(py.replace("_", ".", 1), [])  # ORB_create -> ORB.create
+        fams = _family(registry["functions"], js_names(py))
+        if not fams:  # a factory: opencv.js makes the object with the class's constructor (createCLAHE -> new CLAHE)
+            for d in cands:
+                if d.ret.startswith("Ptr_") and js_class(d.ret[4:].replace("_", ".", 1), registry):
+                    fams = ctor_family(js_class(d.ret[4:].replace("_", ".", 1), registry), registry)
+                elif d.ret.startswith("Ptr_") and d.ret[4:] in registry["classes"]:
+                    fams = ctor_family(d.ret[4:], registry)
         if py in overrides.CODECS:
             entry.update(status="codec", reason="opencv.js has no codecs: Pillow, with OpenCV's semantics (codecs.py)")
         elif py in excluded or top in excluded:
             entry.update(status="excluded", reason=excluded.get(py) or excluded[top])
+        elif not fams:
+            entry.update(status="not in opencv.js", reason="opencv.js 4.12 (@techstark/opencv-js) does not export it")
         else:
-            fams = _family(registry["functions"], js_names(py))
-            if not fams:
-                entry.update(status="not in opencv.js", reason="opencv.js 4.12 (@techstark/opencv-js) does not export it")
-            else:
-                variants, why = [], []
-                cands = by_name.get(py, [])
-                for f in forms:
-                    d = match_decl(f, cands) or primitive_decl(f, fams)
-                    if d is None:
-                        why.append(f"{f.text}: no C++ declaration matches")
-                        continue
-                    v = build_variant(f, d, fams, ctx)
-                    if isinstance(v, str):
-                        why.append(f"{f.text}: {v}")
-                    else:
-                        variants.append(v)
-                if variants:
-                    entry.update(status="bridged", variants=variants)
-                    if why:
-                        entry["partial"] = why
-                else:
-                    entry.update(status="signature differs", reason=" | ".join(why))
+            _entry(entry, *bridge_forms(forms, cands, fams, ctx))
         functions[py] = entry
-    return {"functions": functions}
+    classes = {}
+    for q, methods in sorted(surface.classes.items()):
+        js = js_class(q, registry)
+        entry = {"js": js, "bases": surface.bases.get(q, [])}
+        if "_" in q and "." not in q and q.replace("_", ".", 1) in surface.classes:
+            entry.update(status="alias", of=q.replace("_", ".", 1))
+        elif q in excluded or q.split(".")[0] in excluded or q.split("_")[0] in ("cuda", "ocl", "ogl"):
+            entry.update(status="excluded", reason=excluded.get(q) or excluded.get(q.split(".")[0]) or "CUDA / OpenCL / OpenGL")
+        elif not js:
+            entry.update(status="not in opencv.js", reason="opencv.js 4.12 (@techstark/opencv-js) does not build it")
+        else:
+            entry["methods"], entry["not_bridged"] = {}, {}
+            for m, forms in methods.items():
+                if m == "__init__":
+                    fams = ctor_family(js, registry)
+                    cands = by_name.get(f"{q}.{q.rsplit('.', 1)[-1]}", [])
+                else:
+                    fams = method_family(q, m, surface, registry)
+                    cands = class_decls(q, m, surface, by_name)
+                    if not fams and cands and cands[0].static and cands[0].ret.startswith("Ptr_"):
+                        fams = ctor_family(js, registry)  # ORB.create -> new ORB
+                if not fams:
+                    entry["not_bridged"][m] = "not in opencv.js"
+                    continue
+                variants, why = bridge_forms(forms, cands, fams, ctx)
+                if variants:
+                    static = m == "__init__" or (cands and cands[0].static)
+                    for v in variants:
+                        v["self"] = not static
+                    entry["methods"][m] = variants
+                else:
+                    entry["not_bridged"][m] = " | ".join(why)
+            entry["status"] = "bridged" if entry["methods"] else "signature differs"
+        classes[q] = entry
+    return {"functions": functions, "classes": classes}
 
 
 #: bridged by the hand-written layer (kernel/src/portinglab_kernel/opencv/functions.py), each for a reason
@@ -252,29 +361,17 @@ def finish(ir: dict, surface: Surface, registry: dict) -> dict:
             F[name]["status"] = "hand-written"
             F[name]["reason"] = why
             F[name].pop("variants", None)
-    reg_classes = set(registry["classes"])
-    classes = {}
-    for name in sorted(surface.classes):
-        if "." in name:
-            continue
-        js = name if name in reg_classes else None
-        excluded = {n: why for why, names in overrides.EXCLUDED_GROUPS.items() for n in names}
-        if name in excluded or name.split("_")[0] in ("cuda", "ocl", "ogl"):
-            classes[name] = {"status": "excluded", "reason": excluded.get(name, "CUDA / OpenCL / OpenGL")}
-        elif js:
-            classes[name] = {"status": "in opencv.js, not bridged yet", "reason": f"opencv.js class {js}"}
-        else:
-            classes[name] = {"status": "not in opencv.js", "reason": ""}
-    ir["classes"] = classes
+    classes = ir["classes"]
     top = {k: v for k, v in F.items() if "." not in k}
+    top_classes = {k: (classes[v["of"]] if v["status"] == "alias" else v) for k, v in classes.items() if "." not in k}
     in_js = [k for k, v in top.items() if v["status"] in ("bridged", "hand-written", "signature differs")]
     bridged = [k for k in in_js if top[k]["status"] in ("bridged", "hand-written")]
     ir["counts"] = {
         "functions": len(top), "functions_in_js": len(in_js), "functions_bridged": len(bridged),
         "functions_bridged_pct": 100.0 * len(bridged) / max(len(in_js), 1),
         "codecs": len([k for k, v in top.items() if v["status"] == "codec"]),
-        "classes": len(classes), "classes_in_js": len([c for c in classes.values() if c["status"].startswith("in opencv.js") or c["status"] == "bridged"]),
-        "classes_bridged": len([c for c in classes.values() if c["status"] == "bridged"]),
+        "classes": len(top_classes), "classes_in_js": len([c for c in top_classes.values() if c["js"]]),
+        "classes_bridged": len([c for c in top_classes.values() if c["status"] == "bridged"]),
         "constants": len([k for k in surface.constants if "." not in k]),
         "sub_constants": len([k for k in surface.constants if "." in k]),
         "constants_in_js": len([k for k in surface.constants if "." not in k and k in registry["constants"]]),

@@ -83,6 +83,17 @@ def default_value(expr: str, constants: dict[str, int]):
                 return sum(vals) if "+" in e else _or(vals)
         except UnknownDefault:
             pass
+    m = re.fullmatch(r"(?:cv::)?(?:\w+::)*(\w+)\(\)", e)
+    if m and m.group(1)[0].isupper() and m.group(1) not in ("Mat", "Scalar", "Size", "Point", "Rect"):
+        return {"new": m.group(1)}  # an object made with its default constructor (aruco::DetectorParameters())
+    m = re.fullmatch(r"(?:cv::)?Scalar\(([^()]*)\)", e) or re.fullmatch(r"(?:cv::)?Size\(([^()]*)\)", e)
+    if m:
+        vals = [default_value(x, constants) for x in m.group(1).split(",")]
+        return tuple(float(v) for v in vals) + (0.0,) * (4 - len(vals)) if e.lstrip("cv:").startswith("Scalar") \
+            else tuple(vals)
+    m = re.fullmatch(r"(?:cv::)?Scalar::all\(([^()]*)\)", e)
+    if m:
+        return (float(default_value(m.group(1), constants)),) * 4
     name = e.split("::")[-1].strip()
     qualified = e.replace("cv::", "").replace("::", "_")
     for key in (qualified, name):

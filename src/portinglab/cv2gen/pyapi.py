@@ -50,7 +50,8 @@ def forms(obj) -> list[Form]:
 @dataclass(frozen=True)
 class Surface:
     functions: dict[str, list[Form]]  # "resize", "dnn.blobFromImage"
-    classes: dict[str, dict[str, list[Form]]]  # "CLAHE" -> {"apply": [...]}, also "dnn.Net"
+    classes: dict[str, dict[str, list[Form]]]  # "CLAHE" -> {"apply": [...], "__init__": [...]}, also "dnn.Net"
+    bases: dict[str, list[str]]  # "ORB" -> ["Feature2D", "Algorithm"]: opencv-python's class hierarchy
     constants: dict[str, int]  # "INTER_LINEAR", "dnn.DNN_BACKEND_OPENCV"
     submodules: tuple[str, ...]
     stub_functions: frozenset[str]
@@ -72,12 +73,40 @@ def _stub_names(stubs: Path) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(funcs), frozenset(classes)
 
 
+def _ctor_forms(stubs: Path, submodules) -> dict[str, list[Form]]:
+    """Constructors' call forms, from the stubs' `__init__` overloads (the classes' docstrings have none)."""
+    out: dict[str, list[Form]] = {}
+    files = [("", stubs)] + [(m + ".", stubs.parent / m / "__init__.pyi") for m in submodules]
+    for prefix, path in files:
+        if not path.exists():
+            continue
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if not isinstance(node, ast.ClassDef):
+                continue
+            for f in node.body:
+                if isinstance(f, ast.FunctionDef) and f.name == "__init__":
+                    a = f.args
+                    names = [x.arg for x in a.args[1:]]
+                    required = len(names) - len(a.defaults)
+                    shown = ", ".join(names[:required]) + "".join(f"[, {n}" for n in names[required:]) \
+                        + "]" * (len(names) - required)
+                    text = f"{node.name}({shown.lstrip(', ') if required == 0 else shown}) -> <{node.name} object>"
+                    out.setdefault(prefix + node.name, []).append(Form(tuple(names), required, ("retval",), text))
+    return out
+
+
+def _qualname(cls) -> str:
+    mod = cls.__module__
+    return cls.__name__ if mod == "cv2" else f"{mod[4:]}.{cls.__name__}"
+
+
 def read(stubs: Path) -> Surface:
     import cv2
 
     stub_funcs, stub_classes = _stub_names(stubs)
     functions: dict[str, list[Form]] = {}
     classes: dict[str, dict[str, list[Form]]] = {}
+    bases: dict[str, list[str]] = {}
     constants: dict[str, int] = {}
 
     def visit(mod, prefix: str) -> None:
@@ -97,10 +126,8 @@ def read(stubs: Path) -> Surface:
                         f = forms(getattr(v, mname, None))
                         if f:
                             methods[mname] = f
-                ctor = forms(v)
-                if ctor:
-                    methods["__init__"] = ctor
                 classes[q] = methods
+                bases[q] = [_qualname(b) for b in v.__mro__[1:] if b is not object]
             elif callable(v) and type(v).__name__ == "builtin_function_or_method":
                 functions[q] = forms(v)
 
@@ -111,4 +138,7 @@ def read(stubs: Path) -> Surface:
         if m is not None and type(m).__name__ == "module":
             subs.append(sub)
             visit(m, sub + ".")
-    return Surface(functions, classes, constants, tuple(subs), stub_funcs, stub_classes)
+    for name, ctor in _ctor_forms(stubs, subs).items():
+        if name in classes:
+            classes[name]["__init__"] = ctor
+    return Surface(functions, classes, bases, constants, tuple(subs), stub_funcs, stub_classes)

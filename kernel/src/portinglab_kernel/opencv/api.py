@@ -6,9 +6,11 @@ import types
 
 from . import codecs, constants, functions
 from .errors import error
-from .generated import FUNCTIONS
+from .generated import ALIASES, CLASSES, FUNCTIONS
+from .invoke import make_class
 from .loader import load, load_info
 from .mats import from_mat, to_mat
+from .structs import DMatch, KeyPoint
 
 __version__ = "4.12.0"
 
@@ -19,6 +21,25 @@ HAND_WRITTEN = {n: f for mod in (functions, codecs) for n, f in vars(mod).items(
 TOP_LEVEL = {n: f for n, f in FUNCTIONS.items() if "." not in n}
 TOP_LEVEL.update(HAND_WRITTEN)  # a hand-written function replaces the generated one of its name
 
+def _classes() -> dict[str, type]:
+    """The generated classes, each made after its bases (opencv-python's hierarchy)."""
+    made: dict[str, type] = {}
+
+    def make(name):
+        if name not in made:
+            bases, methods = CLASSES[name]
+            for b in bases:
+                if b in CLASSES:
+                    make(b)
+            made[name] = make_class(name, bases, methods)
+        return made[name]
+    for name in CLASSES:
+        make(name)
+    return made
+
+
+BRIDGED_CLASSES = _classes()
+BRIDGED_CLASSES.update(KeyPoint=KeyPoint, DMatch=DMatch)
 BRIDGED = sorted(TOP_LEVEL) + sorted(n for n in FUNCTIONS if "." in n)
 
 ESCAPE_HATCH = (
@@ -58,6 +79,7 @@ def _submodule(name: str) -> types.ModuleType:
     mod = types.ModuleType(f"cv2.{name}", f"opencv-python's cv2.{name}, bridged to opencv.js where it has it.")
     mod.__dict__.update(constants.SUBMODULES.get(name, {}))
     mod.__dict__.update({n.split(".", 1)[1]: f for n, f in FUNCTIONS.items() if n.startswith(name + ".")})
+    mod.__dict__.update({n.split(".", 1)[1]: c for n, c in BRIDGED_CLASSES.items() if n.startswith(name + ".")})
 
     def __getattr__(attr, _name=name):
         if attr.startswith("__"):
@@ -67,13 +89,15 @@ def _submodule(name: str) -> types.ModuleType:
     return mod
 
 
-SUBMODULES = sorted({n.split(".", 1)[0] for n in FUNCTIONS if "." in n} | set(constants.SUBMODULES))
+SUBMODULES = sorted({n.split(".", 1)[0] for n in [*FUNCTIONS, *CLASSES] if "." in n} | set(constants.SUBMODULES))
 
 
 def namespace() -> dict:
     """Everything `cv2` exports."""
     ns = {n: v for n, v in vars(constants).items() if type(v) is int and not n.startswith("_")}
     ns.update(TOP_LEVEL)
+    ns.update({n: c for n, c in BRIDGED_CLASSES.items() if "." not in n})
+    ns.update({alias: BRIDGED_CLASSES[of] for alias, of in ALIASES.items()})
     ns.update({m: _submodule(m) for m in SUBMODULES})
     ns.update(error=error, __version__=__version__, portinglab=_Portinglab())
     return ns

@@ -275,6 +275,12 @@
     out_pointvec: outVec("PointVector", STRUCTS.indexOf("Point")),
     out_point2fvec: outVec("Point2fVector", STRUCTS.indexOf("Point2f")),
     out_strvec: outVec("StringVector", -2),
+    keypointvec: vecOf("KeyPointVector", 7, (f, i) => ({ pt: { x: f[i], y: f[i + 1] }, size: f[i + 2], angle: f[i + 3],
+      response: f[i + 4], octave: f[i + 5], class_id: f[i + 6] })),
+    dmatchvec: vecOf("DMatchVector", 4, (f, i) => ({ queryIdx: f[i], trainIdx: f[i + 1], imgIdx: f[i + 2], distance: f[i + 3] })),
+    out_keypointvec: outVec("KeyPointVector", STRUCTS.indexOf("KeyPoint")),
+    out_dmatchvec: outVec("DMatchVector", STRUCTS.indexOf("DMatch")),
+    out_dmatchvecvec: outVec("DMatchVectorVector", STRUCTS.indexOf("DMatch")),
   };
   const DECODERS = ARG_KINDS.map((k) => DECODE[k]);
 
@@ -322,6 +328,17 @@
       if (struct === -2) {
         out.push(RES.strs, n);
         for (let j = 0; j < n; j++) { out.push(strings.length); strings.push(v.get(j)); }
+      } else if (struct >= 0 && n && typeof v.get(0).size === "function") {  // a vector of vectors
+        out.push(RES.structvecs, struct, n);
+        for (let j = 0; j < n; j++) {
+          const inner = v.get(j), m = inner.size();
+          out.push(m);
+          for (let q = 0; q < m; q++) {
+            const e = inner.get(q);
+            for (const path of STRUCT_PATHS[struct]) { let x = e; for (const p of path) x = x[p]; out.push(+x); }
+          }
+          inner.delete();
+        }
       } else if (struct >= 0) {
         out.push(RES.structs, struct, n);
         for (let j = 0; j < n; j++) {
@@ -335,6 +352,7 @@
       return;
     }
     if (struct >= 0) { putStruct(out, v, struct); return; }
+    if (typeof v.value === "number" && typeof v.delete !== "function") { out.push(RES.num, v.value); return; }  // an embind enum
     if (typeof v.delete === "function") { out.push(RES.obj, objects.length); objects.push(v); return; }
     throw new Error("opencv.js returned a value the bridge cannot describe: " + String(v));
   }
@@ -343,7 +361,8 @@
     const f = py.HEAPF64, base = areaAt >> 3;
     const needed = HEADER + items.length + copyMs.length;
     f[base] = status; f[base + 1] = count; f[base + 2] = needed;
-    f[base + 3] = result && result.pending.length ? 1 : 0; f[base + 4] = copyMs.length;
+    f[base + 3] = result && (result.pending.length || strings.length || objects.length) ? 1 : 0;
+    f[base + 4] = copyMs.length;
     if (needed > areaSlots) { f[base] = STATUS.grow; return; }
     f.set(items, base + HEADER);
     f.set(copyMs, base + HEADER + items.length);
@@ -365,8 +384,9 @@
       copyMs = []; strings = []; objects = [];
       try {
         const args = decode(k, flat);
-        const fn = name.indexOf(".") < 0 ? cv[name] : null;
-        result.ret = fn ? fn(...args) : H.method(name, args);
+        if (name.startsWith("new:")) result.ret = new cv[name.slice(4)](...args);  // a constructor (or a factory)
+        else if (name.indexOf(".") < 0) result.ret = cv[name](...args);
+        else result.ret = H.method(name, args);  // "Class.method": args[0] is the object
         describeResults();
       } catch (e) {
         const text = errorText(e);

@@ -149,6 +149,30 @@ def _pairs(v, name, width, conv):
     return [len(flat) // width, *(conv(x, name) for x in flat)]
 
 
+def _keypoint_fields(k):
+    (x, y), size, angle, response, octave, class_id = k.pt, k.size, k.angle, k.response, k.octave, k.class_id
+    return [float(x), float(y), float(size), float(angle), float(response), int(octave), int(class_id)]
+
+
+def _dmatch_fields(m):
+    return [int(m.queryIdx), int(m.trainIdx), int(m.imgIdx), float(m.distance)]
+
+
+def _records(v, name, fields):
+    """A sequence of KeyPoint / DMatch objects -> count, then each one's fields (None: none)."""
+    if v is None:
+        return [0]
+    if not isinstance(v, (list, tuple)):
+        raise Refused(f"Can't parse '{name}'. Input argument doesn't provide sequence protocol")
+    out = [len(v)]
+    try:
+        for item in v:
+            out += fields(item)
+    except (AttributeError, TypeError, ValueError):
+        raise Refused(f"Can't parse '{name}'. Sequence item has a wrong type") from None
+    return out
+
+
 def _rrect(v, name):
     try:
         (cx, cy), (w, h), angle = v
@@ -207,6 +231,10 @@ def convert(kind: str, conv: str, v, name: str, keep: list) -> list:
         if handle is None:
             raise Refused(f"Expected a cv2 object for argument '{name}'")
         return [code, handle]
+    if kind == "keypointvec":
+        return [code, *_records(v, name, _keypoint_fields)]
+    if kind == "dmatchvec":
+        return [code, *_records(v, name, _dmatch_fields)]
     raise Refused(f"argument kind {kind!r} unknown")  # a generator/runtime mismatch: the unit tests catch it
 
 
@@ -249,6 +277,17 @@ def _struct_from_wire():
 
 
 STRUCTS_PY = _struct_from_wire()
+
+
+def _records_classes():
+    from .structs import DMatch, KeyPoint
+
+    return {"KeyPoint": lambda x, y, size, angle, response, octave, class_id: KeyPoint(
+                x, y, size, angle, response, int(octave), int(class_id)),
+            "DMatch": lambda q, t, i, d: DMatch(int(q), int(t), int(i), d)}
+
+
+RECORDS = _records_classes()
 _VEC_DTYPE = {"out_intvec": np.int32, "out_floatvec": np.float32, "out_doublevec": np.float64,
               "vec:IntVector": np.int32, "vec:FloatVector": np.float32, "vec:DoubleVector": np.float64}
 _STRUCTS_DTYPE = {"Rect": np.int32, "Point": np.int32, "Point2f": np.float32}
@@ -258,9 +297,10 @@ class Variant:
     """One call form of a function (one line of opencv-python's docstring), as generated."""
 
     __slots__ = ("func", "js", "params", "required", "args", "arities", "ret", "returns", "spread", "form",
-                 "index", "ret_struct", "outs")
+                 "index", "ret_struct", "outs", "method")
 
-    def __init__(self, func, js, form, params, required, args, arities, ret, returns, spread=False):
+    def __init__(self, func, js, form, params, required, args, arities, ret, returns, spread=False, method=False):
+        self.method = method  # an instance method: opencv.js's object goes first
         self.func, self.js, self.form = func, js, form
         self.params, self.required, self.args = tuple(params), required, tuple(args)
         self.arities, self.ret, self.returns, self.spread = tuple(arities), ret, tuple(returns), spread
@@ -273,6 +313,8 @@ class Variant:
             self.ret_struct = STRUCT[r[4:-6]]
         elif r == "vec:StringVector":
             self.ret_struct = -2
+        elif r in ("vec:KeyPointVector", "vec:DMatchVector"):
+            self.ret_struct = STRUCT[r[4:-6]]
         self.outs = [a for a in self.args if a[1] in ("out", "io") or a[1].startswith("out_")]
 
     def bind(self, args: tuple, kwargs: dict) -> dict:
@@ -309,6 +351,11 @@ class Variant:
                 flat += [ARG["out"]] if v is MISSING or v is None else _io(v, name, keep)
                 continue
             if v is MISSING or (v is None and kind not in ("mat", "mats")):
+                if isinstance(default, dict) and "new" in default:  # an object default: DetectorParameters()
+                    v = default_object(default["new"])
+                    keep.append(v)
+                    flat += convert(kind, conv, v, name, keep)
+                    continue
                 if isinstance(default, dict):
                     raise Refused(f"{name}: its default ({default['unknown']}) is not known to the bridge; pass it")
                 if v is None and kind in ("scalar",):
@@ -320,8 +367,15 @@ class Variant:
             flat += convert(kind, conv, v, name, keep)
         return k, flat
 
-    def run(self, H, k: int, flat: list, bound: dict):
+    def run(self, H, k: int, flat: list, bound: dict, obj=None):
         area = _state["area"]
+        if self.method:
+            handle = getattr(obj, "_handle", None)
+            if handle is None:
+                raise error(f"OpenCV(4.12.0) :-1: error: (-2:Unspecified error) the cv2 object was closed "
+                            f"in function '{self.func}'\n", -2, "", self.func)
+            flat = [ARG["obj"], handle, *flat]
+            k += 1
         H.invoke(self.js, k, self.ret_struct, *flat)
         buf = area.buf
         status = int(buf[0])
@@ -353,6 +407,16 @@ class Variant:
                 vals = buf[pos + 2:pos + 2 + n * w]
                 items.append(("structs", STRUCTS[s], vals.reshape(n, w)))
                 pos += 2 + n * w
+            elif kind == "structvecs":
+                s, n = int(buf[pos]), int(buf[pos + 1])
+                w = STRUCT_WIDTH[s]
+                pos += 2
+                inner = []
+                for _ in range(n):
+                    m = int(buf[pos])
+                    inner.append(buf[pos + 1:pos + 1 + m * w].reshape(m, w))
+                    pos += 1 + m * w
+                items.append(("structvecs", STRUCTS[s], inner))
             else:
                 nf = FIELDS[kind]
                 fields = buf[pos:pos + nf].tolist()
@@ -405,9 +469,14 @@ class Variant:
         if rk == "strs":
             return tuple(strings[int(i)] for i in item[2])
         if rk == "obj":
-            return objects[int(item[1][0])]
+            return wrap((self.ret or "obj:").split(":", 1)[1], objects[int(item[1][0])])
         if rk == "struct":
             return _struct_value(item[1], item[2])
+        if rk in ("structs", "structvecs") and item[1] in RECORDS:
+            make = RECORDS[item[1]]
+            if rk == "structvecs":
+                return tuple(tuple(make(*row) for row in rows.tolist()) for rows in item[2])
+            return tuple(make(*row) for row in item[2].tolist())
         if rk == "structs":
             dt = _STRUCTS_DTYPE.get(item[1], np.float64)
             return np.ascontiguousarray(item[2], dtype=dt)
@@ -483,6 +552,9 @@ class Function:
         return f"<built-in function {self.__name__}>"
 
     def __call__(self, *args, **kwargs):
+        return self.call(None, args, kwargs)
+
+    def call(self, obj, args, kwargs):
         H = _state.get("H") or load()[1]
         refused = []
         for v in self.variants:
@@ -493,5 +565,105 @@ class Function:
             except Refused as exc:
                 refused.append(str(exc))
                 continue
-            return v.run(H, k, flat, bound)
+            return v.run(H, k, flat, bound, obj)
         raise bad_argument(self.__name__, *refused)
+
+
+class Method(Function):
+    """A method of a bridged class: bound to the instance whose opencv.js object it calls."""
+
+    def __get__(self, obj, cls=None):
+        if obj is None:
+            return self
+        return BoundMethod(self, obj)
+
+
+class BoundMethod:
+    __slots__ = ("__func__", "__self__")
+
+    def __init__(self, func: Method, obj):
+        self.__func__, self.__self__ = func, obj
+
+    def __call__(self, *args, **kwargs):
+        return self.__func__.call(self.__self__, args, kwargs)
+
+    def __repr__(self):
+        return f"<built-in method {self.__func__.__name__} of cv2.{type(self.__self__).__name__} object>"
+
+
+# ---------------------------------------------------------------- classes
+
+class CvObject:
+    """A bridged OpenCV object: it owns its opencv.js object and deletes it on `close()`, on leaving a
+    `with` block, or when Python collects it, so loops leak nothing."""
+
+    _ctor: Function | None = None
+    _handle = None
+
+    def __init__(self, *args, **kwargs):
+        cls = type(self)
+        if cls._ctor is None:
+            raise TypeError(f"cv2.{cls.__name__}: opencv.js has no constructor for it; make one with a cv2 factory "
+                            "(e.g. cv2.ORB_create) - see docs/cv2-coverage.md")
+        made = cls._ctor(*args, **kwargs)
+        self._handle, made._handle = made._handle, None
+
+    def close(self) -> None:
+        """Delete the opencv.js object now (the Python object is then unusable)."""
+        h, self._handle = self._handle, None
+        if h is not None:
+            try:
+                h.delete()
+            except Exception:  # noqa: BLE001 - already deleted on the JS side
+                pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        self.close()
+
+    def __repr__(self):
+        return f"< cv2.{type(self).__name__} {hex(id(self))}{'' if self._handle is not None else ' (closed)'}>"
+
+
+CLASSES: dict[str, type] = {}
+
+
+def default_object(cpp_class: str):
+    """A new object of the bridged class a C++ default names (`DetectorParameters()`), made with no arguments."""
+    cls = next((c for n, c in CLASSES.items() if n.rsplit(".", 1)[-1] == cpp_class), None)
+    if cls is None:
+        raise Refused(f"its default ({cpp_class}()) is not bridged; pass it")
+    return cls()
+
+
+def wrap(name: str, handle):
+    """An opencv.js object returned by a call, as an instance of its bridged class (name: opencv-python's)."""
+    cls = CLASSES.get(name) or CLASSES.get(name.replace("_", ".", 1)) or CvObject
+    obj = object.__new__(cls)
+    obj._handle = handle
+    return obj
+
+
+def make_class(name: str, bases: tuple[str, ...], methods: dict[str, list[Variant]]) -> type:
+    """A Python class mirroring opencv-python's, its methods over opencv.js's object (bases made first)."""
+    base = next((CLASSES[b] for b in bases if b in CLASSES), CvObject)
+    ns: dict = {"__module__": "cv2" if "." not in name else "cv2." + name.split(".")[0]}
+    ctor = None
+    for m, variants in methods.items():
+        if m == "__init__":
+            ctor = Function(name.rsplit(".", 1)[-1], variants)
+        elif variants[0].method:
+            ns[m] = Method(m, variants)
+        else:
+            ns[m] = staticmethod(Function(m, variants))
+    cls = type(name.rsplit(".", 1)[-1], (base,), ns)
+    if ctor is not None:
+        cls._ctor = ctor
+    cls.__qualname__ = name.rsplit(".", 1)[-1]
+    CLASSES[name] = cls
+    return cls
