@@ -125,8 +125,21 @@ def stage_vendor(fetched: Fetched, site: Path) -> dict[str, dict]:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(member.read())
         manifest[pin.name] = {"version": pin.version, "base": base, "files": list(pin.files)}
+    manifest.update(stage_opencv_data(site))
     (site / paths.VENDOR_MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     return manifest
+
+
+def stage_opencv_data(site: Path) -> dict[str, dict]:
+    """opencv-python's Haar cascades (cv2.data), each verified against assets.toml, for the kernel to fetch on use."""
+    from .cv2gen.sources import opencv_data
+
+    name, version, files = opencv_data()
+    base = f"{paths.VENDOR_DIR}/{name}/{version}/"
+    (site / base).mkdir(parents=True, exist_ok=True)
+    for path in files:
+        shutil.copyfile(path, site / base / path.name)
+    return {name: {"version": version, "base": base, "files": [p.name for p in files]}}
 
 
 MODELS_NOTICE = """# Models shipped with Porting Lab

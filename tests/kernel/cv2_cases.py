@@ -40,7 +40,23 @@ def make_inputs(seed: int = 7) -> dict[str, np.ndarray]:
     tri = np.int32([[[60, 5]], [[90, 30]], [[65, 40]]])
     cloud = rng.integers(0, 100, (40, 2)).astype(np.int32)
     fcloud = (rng.random((30, 2)) * 100).astype(np.float32)
+    onnx_model = tiny_onnx_model()
     return {k: v for k, v in locals().items() if isinstance(v, np.ndarray)}
+
+
+def tiny_onnx_model() -> np.ndarray:
+    """A 3x3 convolution + ReLU as ONNX bytes (a uint8 array: it travels with the inputs), for cv2.dnn."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    w = (np.arange(2 * 3 * 3 * 3, dtype=np.float32).reshape(2, 3, 3, 3) % 5 - 2) / 10
+    graph = helper.make_graph(
+        [helper.make_node("Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1]), helper.make_node("Relu", ["c"], ["y"])],
+        "tiny", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 24, 32])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 24, 32])],
+        [helper.make_tensor("w", TensorProto.FLOAT, w.shape, w.ravel())])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
+    return np.frombuffer(model.SerializeToString(), np.uint8).copy()
 
 
 def big() -> np.ndarray:

@@ -54,7 +54,7 @@ BY_NAME = {
     "length": "1.0", "maxLevel": "1", "labelType": "cv2.DIST_LABEL_CCOMP", "m1": "np.float32([[0, 0], [1, 0], [0, 1], [1, 1]])",
 }
 BY_CONV = {
-    "mat": "img", "io": "img.copy()", "int": "1", "float": "1.0", "bool": "False", "str": "''",
+    "mat": "img", "io": "img.copy()", "int": "1", "float": "1.0", "bool": "False", "str": "''", "path": "'/no/such/file'",
     "size": "(5, 5)", "point": "(10, 10)", "point2f": "(10.0, 10.0)", "scalar": "(255, 0, 0)", "rect": "(5, 5, 20, 15)",
     "rrect": "((20, 20), (10, 6), 30)", "term": "(3, 10, 1.0)", "mats": "[img]", "ints": "[0]", "floats": "[0, 256]",
     "doubles": "[1.0]", "points": "poly", "points2f": "fcloud", "rects": "[(0, 0, 10, 10)]", "strs": "['a']",
@@ -274,6 +274,13 @@ CLASS_CASES = {
     "class:BackgroundSubtractorMOG2": "(lambda b: (b.apply(smooth), b.apply(np.roll(smooth, 3, 1)), b.getBackgroundImage()))"
                                       "(cv2.createBackgroundSubtractorMOG2(50, 16, False))",
     "class:CascadeClassifier": "(lambda c: (c.empty(), c.load('/no/such.xml')))(cv2.CascadeClassifier())",
+    # opencv-python's own cascade, by cv2.data.haarcascades (the site ships them; fetched on first use)
+    "class:CascadeClassifier_haar": "(lambda c: (c.empty(), c.detectMultiScale(cv2.resize(sgray, (320, 240))), "
+                                    "c.detectMultiScale2(sgray, 1.2, 2)))(cv2.CascadeClassifier("
+                                    "cv2.data.haarcascades + 'haarcascade_frontalface_default.xml'))",
+    "class:CascadeClassifier_relative": "(lambda p: (open(p, 'wb').write(open(cv2.data.haarcascades + "
+                                        "'haarcascade_eye.xml', 'rb').read()), cv2.CascadeClassifier(p).empty()))"
+                                        "('cascade_copy.xml')",
     "class:HOGDescriptor": "(lambda h: (h.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector()), "
                            "h.detectMultiScale(np.zeros((128, 64), np.uint8))[0].shape))(cv2.HOGDescriptor())",
     "class:QRCodeDetector": "(lambda q: q.detectAndDecodeCurved(smooth)[0])(cv2.QRCodeDetector())",
@@ -306,7 +313,14 @@ CLASS_CASES = {
     "class:aruco.CharucoDetector": "type(cv2.aruco.CharucoDetector(cv2.aruco.CharucoBoard((4, 3), 0.04, 0.02, "
                                    "cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_4X4_50)))).__name__",
     "class:aruco.Board": "type(cv2.aruco.Board).__name__",
-    "class:dnn.Net": "cv2.dnn.readNetFromONNX('/no/such/model.onnx')",
+    "class:dnn.Net_missing": "cv2.dnn.readNetFromONNX('/no/such/model.onnx')",
+    # a model file written by the user's code, opened by name: dnn runs it (the bridge copies it into opencv.js)
+    "class:dnn.Net": "(lambda p: (open(p, 'wb').write(onnx_model.tobytes()), (lambda n: (n.setInput("
+                     "cv2.dnn.blobFromImage(smooth[:24, :32], 1 / 255)), n.forward(), n.getUnconnectedOutLayersNames()))"
+                     "(cv2.dnn.readNetFromONNX(p))))('/tmp/tiny.onnx')",
+    "class:dnn.readNet": "(lambda p: (open(p, 'wb').write(onnx_model.tobytes()), (lambda n: (n.setInput("
+                         "cv2.dnn.blobFromImage(smooth[:24, :32], 1 / 255, (32, 24), swapRB=True)), n.forward()))"
+                         "(cv2.dnn.readNet(p))))('/tmp/tiny2.onnx')",
     "class:segmentation.IntelligentScissorsMB": "(lambda s: (type(s.setEdgeFeatureCannyParameters(32, 100)).__name__, "
                                                 "type(s.applyImage(smooth)).__name__, s.buildMap((40, 40)), s.getContour((80, 60))))(cv2.segmentation.IntelligentScissorsMB())",
 }
@@ -317,7 +331,7 @@ ABSTRACT = {"Feature2D": "ORB", "DescriptorMatcher": "BFMatcher", "BackgroundSub
 CLASS_TOLERANCE = {"class:ORB": (0.02, 1.0), "class:ORB_detect": (0.02, 1.0), "class:FastFeatureDetector": (0.02, 1.0),
                    "class:AgastFeatureDetector": (0.02, 1.0), "class:GFTTDetector": (0.02, 1.0),"class:Tonemap": (1e-5, 1.0), "class:TonemapDrago": (1e-4, 1.0), "class:TonemapReinhard": (1e-4, 1.0),
                    "class:MergeMertens": (1e-5, 1.0), "class:MergeDebevec": (1e-3, 1.0), "class:MergeRobertson": (1e-3, 1.0),
-                   "class:KAZE": (1e-6, 1.0),
+                   "class:KAZE": (1e-6, 1.0), "class:dnn.Net": (1e-5, 1.0), "class:dnn.readNet": (1e-5, 1.0),
                    # AKAZE: the same keypoints; their orientations differ by up to 6.27 degrees (measured): the
                    # dominant direction is a maximum over float sums that x86 SIMD and wasm round differently
                    "class:AKAZE": (6.5, 1.0)}

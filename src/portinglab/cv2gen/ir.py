@@ -20,6 +20,9 @@ WIRE = Path(__file__).resolve().parents[3] / "kernel/src/portinglab_kernel/openc
 INT_TYPES = {"int", "long", "short", "unsigned long", "unsigned char", "unsigned short", "char", "unsigned int",
              "signed char", "long long", "unsigned long long"}
 FLOAT_TYPES = {"double", "float"}
+#: string arguments that name a file OpenCV opens (the bridge copies it into opencv.js's file system first)
+PATH_ARGS = {"filename", "model", "config", "onnxFile", "prototxt", "caffeModel", "cfgFile", "darknetModel",
+             "weights", "modelPath", "configPath"}
 HDR_INT = {"int", "size_t", "uchar", "char", "int64", "uint64", "int64_t", "uint8_t", "uint32_t", "int32_t", "unsigned",
            "short", "ushort", "schar"}
 HDR_FLOAT = {"double", "float"}
@@ -75,7 +78,7 @@ def arg_kind(a: Arg, reg: str, enums: set[str], classes: dict = {}) -> tuple[str
     if reg == "bool" and a.type == "bool":
         return "bool", "bool"
     if reg == "std::string" and a.type in ("String", "string", "c_string", "std::string"):
-        return "str", "str"
+        return "str", "path" if a.name in PATH_ARGS else "str"
     if reg in INT_TYPES and (a.type in HDR_INT or a.type not in HDR_FLOAT and a.type[:1].isupper()):
         return "num", "int"  # ints and enums opencv.js takes as int
     if reg in FLOAT_TYPES and a.type in HDR_FLOAT | HDR_INT:

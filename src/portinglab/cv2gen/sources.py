@@ -100,3 +100,14 @@ def inputs(cache: Path = CACHE) -> Inputs:
     stubs = stubs_path()
     verify_sha256(stubs, pin["stubs_sha256"], "opencv-python-headless 4.12.0.88's stubs (cv2/__init__.pyi)")
     return Inputs(_extract(sdist, cache, pin["sha256"]), stubs, opencv_js(cache))
+
+
+def opencv_data() -> tuple[str, str, list[Path]]:
+    """("opencv-data", version, the verified Haar cascade files of opencv-python-headless's cv2/data)."""
+    pins = _pin()["data"]
+    folder = stubs_path().parent / "data"
+    files = []
+    for name, sha in sorted(pins.items()):
+        verify_sha256(folder / name, sha, f"opencv-python-headless 4.12.0.88's cv2/data/{name}")
+        files.append(folder / name)
+    return "opencv-data", "4.12.0.88", files

@@ -6,6 +6,7 @@ import types
 
 from . import codecs, constants, functions
 from .errors import error
+from .files import HAARCASCADES
 from .generated import ALIASES, CLASSES, FUNCTIONS
 from .invoke import make_class
 from .loader import load, load_info
@@ -99,5 +100,7 @@ def namespace() -> dict:
     ns.update({n: c for n, c in BRIDGED_CLASSES.items() if "." not in n})
     ns.update({alias: BRIDGED_CLASSES[of] for alias, of in ALIASES.items()})
     ns.update({m: _submodule(m) for m in SUBMODULES})
-    ns.update(error=error, __version__=__version__, portinglab=_Portinglab())
+    data = types.ModuleType("cv2.data", "opencv-python's cv2.data: where its Haar cascades are (fetched on first use).")
+    data.haarcascades = HAARCASCADES
+    ns.update(error=error, __version__=__version__, portinglab=_Portinglab(), data=data)
     return ns

@@ -215,6 +215,13 @@
       }
       return n;
     },
+    // a file of the kernel's file system, copied to the same path in opencv.js's (files.py); -> ms
+    mirrorFile(path, ptr, nbytes) {
+      const t0 = begin(nbytes);
+      cv.FS.mkdirTree(path.slice(0, path.lastIndexOf("/")) || "/");
+      cv.FS.writeFile(path, py.HEAPU8.subarray(ptr, ptr + nbytes));
+      return done(t0, nbytes);
+    },
     live() { return arena.length; },
     heapBytes() { return cv.HEAPU8.length; },
   };

@@ -201,6 +201,10 @@ def convert(kind: str, conv: str, v, name: str, keep: list) -> list:
     if kind == "enum":
         return [code, _int(v, name)]
     if kind == "str":
+        if conv == "path":  # a file OpenCV opens: copied into opencv.js's file system first (files.py)
+            from .files import mirror
+
+            return [code, mirror(_state.get("H") or load()[1], _str(v, name), name)]
         return [code, _str(v, name)]
     if kind in ("size", "point"):
         return [code, *_ints(v, name, 2)]
@@ -472,6 +476,8 @@ class Variant:
             return wrap((self.ret or "obj:").split(":", 1)[1], objects[int(item[1][0])])
         if rk == "struct":
             return _struct_value(item[1], item[2])
+        if rk in ("structs", "nums") and not len(item[2]):
+            return ()  # opencv-python gives an empty vector as an empty tuple
         if rk in ("structs", "structvecs") and item[1] in RECORDS:
             make = RECORDS[item[1]]
             if rk == "structvecs":

@@ -73,6 +73,9 @@ def load(progress=None) -> tuple:
 
     H = js.eval(source)(cv, pyodide_js._module, counter.address, js.JSON.parse(WIRE_TEXT))
     area = ResultArea(H)  # where bridge.js describes a generic call's results (invoke.py)
+    from .files import install_haarcascades
+
+    install_haarcascades()
     _state.update(counter=counter, cv=cv, H=H, area=area, url=url, seconds=time.perf_counter() - t0, timing=timing)
     if shown and _state["seconds"] > PROGRESS_AFTER_S:
         say(f"cv2: opencv.js ready in {_state['seconds']:.1f} s")
