@@ -310,6 +310,41 @@ def test_errors_survive_jspi_suspensions(cv):
 
 # ---------------------------------------------------------------- memory
 
+def test_objects_and_generated_calls_free_everything(cv):
+    """2,000 objects made and dropped (freed by GC), closed objects refuse calls, generated calls leave no Mat."""
+    out = cv.json(
+        "import cv2, json, gc, numpy as np\n"
+        "from portinglab_kernel.opencv.loader import _state\n"
+        "H = _state['H']\n"
+        "g = INPUTS['sgray']\n"
+        "def loop(n):\n"
+        "    for i in range(n):\n"
+        "        cv2.createCLAHE(2.0, (4, 4)).apply(g)\n"
+        "        cv2.ORB_create(20).detectAndCompute(g, None)\n"
+        "        cv2.matchTemplate(g, g[10:20, 10:20].copy(), cv2.TM_CCOEFF_NORMED)\n"
+        "        cv2.minMaxLoc(g)\n"
+        "        try:\n"
+        "            cv2.createCLAHE().apply(INPUTS['img'])\n"
+        "        except cv2.error:\n"
+        "            pass\n"
+        "loop(200); gc.collect()\n"
+        "before = H.heapBytes()\n"
+        "loop(1000); gc.collect()\n"
+        "c = cv2.createCLAHE()\n"
+        "with c:\n"
+        "    pass\n"
+        "try:\n"
+        "    c.apply(g)\n"
+        "    closed = None\n"
+        "except cv2.error as e:\n"
+        "    closed = str(e)\n"
+        "print(json.dumps({'before': before, 'after': H.heapBytes(), 'live': H.live(), 'closed': closed}))"
+    )
+    assert out["live"] == 0
+    assert out["after"] == out["before"], out  # 2,000 leaked CLAHE/ORB objects would grow opencv.js's heap
+    assert "closed" in out["closed"]
+
+
 def test_10000_mixed_calls_keep_both_heaps_bounded(cv):
     out = cv.json(
         "import cv2, json, numpy as np, pyodide_js, time\n"

@@ -552,6 +552,9 @@ class Function:
     def __init__(self, name: str, variants: list[Variant]):
         self.__name__ = self.__qualname__ = name.rsplit(".", 1)[-1]
         self.variants = variants
+        # opencv-python raises a TypeError for arguments its one overload refuses, and cv2.error "Overload
+        # resolution failed" where there are several: a form with an array argument has a UMat twin
+        self.overloaded = len(variants) > 1 or any(a[1] in ("mat", "io", "out", "mats") for a in variants[0].args)
         self.__doc__ = "\n".join(v.form for v in variants) + "\n\nBridged to opencv.js (generated; see docs/cv2-coverage.md)."
 
     def __repr__(self):
@@ -572,6 +575,8 @@ class Function:
                 refused.append(str(exc))
                 continue
             return v.run(H, k, flat, bound, obj)
+        if not self.overloaded:
+            raise TypeError(refused[0])
         raise bad_argument(self.__name__, *refused)
 
 
