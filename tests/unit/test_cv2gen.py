@@ -121,3 +121,16 @@ def test_the_generated_module_compiles():
 def test_the_generated_files_say_so():
     for path in (CV / "generated.py", CV / "constants.py", ROOT / "docs/cv2-coverage.md"):
         assert "Do not edit" in path.read_text()[:600], path
+
+
+def test_check_reports_a_generated_file_that_differs(tmp_path, monkeypatch):
+    """The build's check (`generate(check=True)`) fails on a hand-edited generated file and writes nothing."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from portinglab.cv2gen import emit
+
+    edited = tmp_path / "generated.py"
+    edited.write_text("# hand-edited\n")
+    monkeypatch.setitem(emit.OUTPUTS, "functions", edited)
+    assert emit.write_or_check({"functions": "# generated\n"}, check=True) == [edited]
+    assert edited.read_text() == "# hand-edited\n"
+    assert emit.write_or_check({"functions": "# hand-edited\n"}, check=True) == []
