@@ -381,19 +381,19 @@ class Variant:
             flat = [ARG["obj"], handle, *flat]
             k += 1
         H.invoke(self.js, k, self.ret_struct, *flat)
-        buf = area.buf
-        status = int(buf[0])
+        status, _, needed = area.buf[:3].tolist()
         if status == STATUS["grow"]:
-            area.grow(int(buf[2]) * 2)
-            buf = area.buf
-            status = int(buf[0])
+            area.grow(int(needed) * 2)
+            status = area.buf[0]
         if status != STATUS["ok"]:
             text = str(H.message())
-            tag = {STATUS["cv"]: "@@cv@@", STATUS["bind"]: "@@bind@@"}.get(status, "@@js@@")
+            tag = {STATUS["cv"]: "@@cv@@", STATUS["bind"]: "@@bind@@"}.get(int(status), "@@js@@")
             raise from_tagged(tag + text, self.func)
-        return self._results(H, buf, bound)
+        return self._results(H, area.buf, bound)
 
-    def _results(self, H, buf, bound):
+    def _results(self, H, area, bound):
+        # one read of the area into a list (indexing a list is much cheaper than numpy scalars)
+        buf = area[:int(area[2])].tolist()
         n_items, held, n_copies = int(buf[1]), int(buf[3]), int(buf[4])
         pos = HEADER
         items = []
@@ -403,13 +403,12 @@ class Variant:
             if kind == "struct":
                 s = int(buf[pos])
                 w = STRUCT_WIDTH[s]
-                items.append(("struct", STRUCTS[s], buf[pos + 1:pos + 1 + w].tolist()))
+                items.append(("struct", STRUCTS[s], buf[pos + 1:pos + 1 + w]))
                 pos += 1 + w
             elif kind == "structs":
                 s, n = int(buf[pos]), int(buf[pos + 1])
                 w = STRUCT_WIDTH[s]
-                vals = buf[pos + 2:pos + 2 + n * w]
-                items.append(("structs", STRUCTS[s], vals.reshape(n, w)))
+                items.append(("structs", STRUCTS[s], area[pos + 2:pos + 2 + n * w].reshape(n, w)))
                 pos += 2 + n * w
             elif kind == "structvecs":
                 s, n = int(buf[pos]), int(buf[pos + 1])
@@ -418,22 +417,23 @@ class Variant:
                 inner = []
                 for _ in range(n):
                     m = int(buf[pos])
-                    inner.append(buf[pos + 1:pos + 1 + m * w].reshape(m, w))
+                    inner.append(area[pos + 1:pos + 1 + m * w].reshape(m, w))
                     pos += 1 + m * w
                 items.append(("structvecs", STRUCTS[s], inner))
             else:
                 nf = FIELDS[kind]
-                fields = buf[pos:pos + nf].tolist()
+                fields = buf[pos:pos + nf]
                 pos += nf
-                each = []
+                each = ()
                 if EACH[kind]:
                     cnt = int(fields[COUNT_AT[kind]])
-                    each = buf[pos:pos + cnt * EACH[kind]].tolist()
+                    each = buf[pos:pos + cnt * EACH[kind]]
                     pos += cnt * EACH[kind]
                 items.append((kind, fields, each))
-        in_ms = buf[pos:pos + n_copies].tolist()
-        strings = list(H.strings().to_py()) if any(it[0] in ("str", "strs") for it in items) else None
-        objects = H.objects() if any(it[0] == "obj" for it in items) else None
+        in_ms = buf[pos:pos + n_copies]
+        kinds = {it[0] for it in items}
+        strings = list(H.strings().to_py()) if "str" in kinds or "strs" in kinds else None
+        objects = H.objects() if "obj" in kinds else None
         # allocate the arrays the pending Mats are copied into (in the order bridge.js described them)
         targets, ptrs, values = [], [], []
         out_args = ([("retval", self.ret)] if self.ret is not None else []) + [(a[0], a[1]) for a in self.outs]
@@ -447,7 +447,7 @@ class Variant:
             else:
                 H.collect()
         if _copies._detail:
-            self._record(bound, in_ms, targets, buf)
+            self._record(bound, in_ms, targets, area)
         out = dict(zip([n for n, _ in out_args], values))
         for name, kind, fill, _ in targets:
             if fill is not None:
