@@ -109,7 +109,7 @@ def compile_startup(dist_root: Path, preload: list[str], work: Path) -> Path:
     return out
 
 
-def _rewrite_zip(path: Path, add: dict[str, bytes], record: str | None = None) -> None:
+def rewrite_zip(path: Path, add: dict[str, bytes], record: str | None = None) -> None:
     """Copy `path` entry by entry (contents unchanged), adding `add`; append the new names to `record`.
 
     Pure-Python archives get *stored* entries, not deflated ones: the build gzips the whole file
@@ -143,7 +143,7 @@ def add_startup_bytecode(dist: PyodideDist, preload: list[str], log=print) -> By
             stdlib = {pyc: zf.read(f"stdlib/{pyc}") for pyc in index["stdlib"].values()}
             site = {src: (pyc, zf.read(f"site/{pyc}")) for src, pyc in index["site"].items()}
 
-    _rewrite_zip(dist.root / STDLIB_ZIP, stdlib)
+    rewrite_zip(dist.root / STDLIB_ZIP, stdlib)
     wheels, placed = [], 0
     for entry in dist.lock["packages"].values():
         wheel = dist.root / entry["file_name"]
@@ -155,7 +155,7 @@ def add_startup_bytecode(dist: PyodideDist, preload: list[str], log=print) -> By
         if not add:
             continue
         record = next((n for n in names if n.endswith(".dist-info/RECORD") and n.count("/") == 1), None)
-        _rewrite_zip(wheel, add, record)
+        rewrite_zip(wheel, add, record)
         placed += len(add)
         entry["sha256"] = sha256_of(wheel)
         wheels.append(wheel.name)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import paths
-from .bytecode import add_startup_bytecode
+from .bytecode import STDLIB_ZIP, add_startup_bytecode, rewrite_zip
 from .fetch import AssetError, Fetched, fetch_all, sha256_mismatch, sha256_of
 from .pins import Pins, load_pins
 from .pyodide_dist import ExtraWheel, PyodideDist, assemble_pyodide, canonical, write_tarball
@@ -42,6 +42,15 @@ class BuildResult:
     output: Path
     pyodide: PyodideDist
     seconds: float
+
+
+#: Python runs `sitecustomize` at start: ours installs the finder that imports the site's packages from anywhere
+SITE_FINDER = paths.KERNEL_PACKAGE / "startup" / "sitecustomize.py"
+
+
+def add_site_finder(dist) -> None:
+    """Put kernel/startup/sitecustomize.py into the distribution's python_stdlib.zip (imports from anywhere)."""
+    rewrite_zip(dist.root / STDLIB_ZIP, {"sitecustomize.py": SITE_FINDER.read_bytes()})
 
 
 def kernel_top_level_modules() -> tuple[str, ...]:
@@ -289,6 +298,7 @@ def build_site(output: Path = paths.OUTPUT, cache: Path = paths.CACHE, refresh: 
         )
         log(f"[pyodide] {len(dist.used)} official package files verified against the lock; "
             f"lock keeps {len(dist.lock['packages'])} packages, drops {len(dist.dropped)}")
+        add_site_finder(dist)
         add_startup_bytecode(dist, kernel_settings(paths.ROOT)["loadPyodideOptions"]["packages"], log=log)
         tarball = write_tarball(dist.root, work / f"pyodide-{pins.pyodide_version}-portinglab.tar.bz2")
         staged = work / "site"
