@@ -63,8 +63,8 @@ def test_with_jspi_it_loads_then_finds(finder, monkeypatch, tmp_path):
     (tmp_path / "scipy").mkdir()
     (tmp_path / "scipy" / "__init__.py").write_text("")
     loads = []
-    monkeypatch.setattr(finder, "_load", lambda package: loads.append(package) or 0.01)
+    monkeypatch.setattr(finder, "_load", lambda packages: loads.append(packages) or 0.01)
     monkeypatch.setattr(sys, "path", [str(tmp_path), *sys.path])
     spec = finder.SiteFinder.find_spec("scipy")
-    assert loads == ["scipy"] and spec is not None and spec.origin.startswith(str(tmp_path))
+    assert loads == [["scipy"]] and spec is not None and spec.origin.startswith(str(tmp_path))
     assert finder.SiteFinder.loaded["scipy"] == ("scipy", 0.01)
