@@ -76,6 +76,19 @@ def _cv2gen(args) -> int:
     return 0
 
 
+def _scan(args) -> int:
+    from .scan import scan
+    from .scan.sources import ScanError
+
+    try:
+        report = scan(args.path, args.site)
+    except ScanError as exc:
+        print(f"portlab scan: {exc}", file=sys.stderr)
+        return 2
+    print(report.as_json() if args.json else report.as_text())
+    return 1 if report.unparsable and report.files == len(report.unparsable) else 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="portlab", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -106,6 +119,12 @@ def parser() -> argparse.ArgumentParser:
     g = sub.add_parser("cv2gen", help="regenerate the cv2 bridge's generated files (docs/cv2-coverage.md)")
     g.add_argument("--check", action="store_true", help="write nothing; fail when regenerating gives a difference")
     g.set_defaults(run=_cv2gen)
+
+    sc = sub.add_parser("scan", help="porting readiness of a folder, .py, notebook, wheel, sdist or requirements file")
+    sc.add_argument("path", help="what to scan")
+    sc.add_argument("--json", action="store_true", help="machine-readable output")
+    sc.add_argument("--site", default=None, help="the built site whose packages count as shipped (default: _output)")
+    sc.set_defaults(run=_scan)
 
     e = sub.add_parser("export", help="export a notebook as one script + a standalone page (docs/export.md)")
     e.add_argument("notebook", help="the .ipynb file (never modified)")
