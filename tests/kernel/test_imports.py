@@ -88,3 +88,16 @@ def test_a_name_the_site_does_not_ship_keeps_the_normal_error(kernel):
         "print(json.dumps(res))")
     assert out[0][:2] == ["ModuleNotFoundError", "torch"] and "ONNX" in out[0][2]
     assert out[1] == ["ModuleNotFoundError", "not_a_real_package_xyz", "No module named 'not_a_real_package_xyz'"]
+
+
+def test_portlab_scan_in_the_kernel(kernel):
+    """The scanner's report inside the lab: `%portlab scan` on a folder of the drive."""
+    kernel.run("import os\nos.makedirs('scanme', exist_ok=True)\n"
+               "open('scanme/m.py', 'w').write('import cv2, torch, threading\\ncv2.imshow\\ncv2.resize\\n')")
+    out = kernel.execute("%load_ext portinglab_kernel.magics\n%portlab scan scanme")
+    assert out["error"] is None, out["error"]
+    text = out["stdout"]
+    assert "1 of 2 cv2/onnxruntime uses supported; 1 import(s) not available: torch" in text
+    assert "threads" in text and "ONNX" in text
+    bad = kernel.execute("%portlab scan no/such/folder")
+    assert bad["error"] is None and "%portlab scan: no such file or folder" in bad["stdout"]

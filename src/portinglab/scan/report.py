@@ -7,10 +7,9 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .. import paths
 from .analyze import TRAPS, analyze, requirement_names
 from .sources import read
-from .status import COVERAGE, Knowledge
+from .status import COVERAGE, BuildFiles, Knowledge
 
 
 @dataclass
@@ -69,10 +68,11 @@ def _own_modules(sources) -> set[str]:
     return own
 
 
-def scan(path: str | Path, site: str | Path | None = None) -> Report:
+def scan(path: str | Path, site: str | Path | None = None, files=None) -> Report:
+    """Scan PATH. `files`: where the knowledge is (default: this checkout, with the built `site`)."""
     path = Path(path)
     sources = read(path)
-    know = Knowledge(Path(site) if site else paths.OUTPUT)
+    know = Knowledge(files or BuildFiles(Path(site) if site else None))
     rep = Report(str(path), files=len(sources))
     own = _own_modules(sources)
     for s in sources:

@@ -11,22 +11,81 @@ import sys
 from functools import cached_property
 from pathlib import Path
 
-from .. import paths
-
 COVERAGE = "docs/cv2-coverage.md"
 
 
+class BuildFiles:
+    """Where the scanner's knowledge is in a checkout (`./portlab scan`), the site's lock in a built site."""
+
+    def __init__(self, site: Path | None):
+        from .. import paths
+
+        self.root, self.kernel = paths.ROOT, paths.KERNEL_PACKAGE
+        self.site = site or paths.OUTPUT
+
+    def ir(self) -> str:
+        return (self.root / "src/portinglab/cv2gen/signatures.json").read_text(encoding="utf-8")
+
+    def cv2_constants(self) -> str:
+        return (self.kernel / "src/portinglab_kernel/opencv/constants.py").read_text(encoding="utf-8")
+
+    def onnxruntime(self) -> str:
+        return (self.kernel / "src/onnxruntime/__init__.py").read_text(encoding="utf-8")
+
+    def hints(self) -> dict:
+        spec = importlib.util.spec_from_file_location("_sitefinder", self.kernel / "startup/sitecustomize.py")
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)  # its install() does nothing outside Pyodide
+        return mod.HINTS
+
+    def shipped(self) -> dict[str, str]:
+        lock_path = self.site / "static/pyodide/pyodide-lock.json"
+        if not lock_path.exists():
+            from .sources import ScanError
+
+            raise ScanError(f"no built site at {self.site}: run `./portlab build` first (or pass --site DIR)")
+        lock = json.loads(lock_path.read_text(encoding="utf-8"))["packages"]
+        return {imp: name for name, entry in lock.items() for imp in entry.get("imports", [])}
+
+
+class KernelFiles:
+    """The same knowledge inside the kernel (`%portlab scan`): shipped in the kernel wheel and Pyodide's lock."""
+
+    def ir(self) -> str:
+        from importlib import resources
+
+        return resources.files(__package__).joinpath("signatures.json").read_text(encoding="utf-8")
+
+    def cv2_constants(self) -> str:
+        from importlib import resources
+
+        return resources.files("portinglab_kernel.opencv").joinpath("constants.py").read_text(encoding="utf-8")
+
+    def onnxruntime(self) -> str:
+        return Path(importlib.util.find_spec("onnxruntime").origin).read_text(encoding="utf-8")
+
+    def hints(self) -> dict:
+        import sitecustomize
+
+        return sitecustomize.HINTS
+
+    def shipped(self) -> dict[str, str]:
+        import pyodide_js
+
+        return dict(pyodide_js._api._import_name_to_package_name.to_py())
+
+
 class Knowledge:
-    def __init__(self, site: Path):
-        self.site = site
+    def __init__(self, files):
+        self.files = files
 
     @cached_property
     def ir(self) -> dict:
-        return json.loads((paths.ROOT / "src/portinglab/cv2gen/signatures.json").read_text(encoding="utf-8"))
+        return json.loads(self.files.ir())
 
     @cached_property
     def cv2_constants(self) -> set[str]:
-        text = (paths.KERNEL_PACKAGE / "src/portinglab_kernel/opencv/constants.py").read_text(encoding="utf-8")
+        text = self.files.cv2_constants()
         top = set(re.findall(r"^([A-Za-z_]\w*) = -?\d+$", text, re.M))
         subs = {f"{m}.{n}" for m, n in re.findall(r"^    '(\w+)': \{|^        '(\w+)': ", text, re.M) if m or n}
         current, names = None, set()
@@ -42,7 +101,7 @@ class Knowledge:
 
     @cached_property
     def ort_names(self) -> set[str]:
-        tree = ast.parse((paths.KERNEL_PACKAGE / "src/onnxruntime/__init__.py").read_text(encoding="utf-8"))
+        tree = ast.parse(self.files.onnxruntime())
         names = set()
         for node in tree.body:
             if isinstance(node, ast.ImportFrom):
@@ -56,20 +115,11 @@ class Knowledge:
     @cached_property
     def shipped(self) -> dict[str, str]:
         """import name -> package, for everything the site's Pyodide lock ships."""
-        lock_path = self.site / "static/pyodide/pyodide-lock.json"
-        if not lock_path.exists():
-            from .sources import ScanError
-
-            raise ScanError(f"no built site at {self.site}: run `./portlab build` first (or pass --site DIR)")
-        lock = json.loads(lock_path.read_text(encoding="utf-8"))["packages"]
-        return {imp: name for name, entry in lock.items() for imp in entry.get("imports", [])}
+        return self.files.shipped()
 
     @cached_property
     def hints(self) -> dict[str, str]:
-        spec = importlib.util.spec_from_file_location("_sitefinder", paths.KERNEL_PACKAGE / "startup/sitecustomize.py")
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)  # its install() does nothing outside Pyodide
-        return mod.HINTS
+        return self.files.hints()
 
     def cv2_status(self, name: str) -> tuple[str, str]:
         """('bridged' | 'not available' | 'excluded' | 'unknown', why)."""

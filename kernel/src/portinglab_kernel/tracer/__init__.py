@@ -380,6 +380,9 @@ def bootstrap(enabled: bool = True, rows: int | None = None) -> None:
 
     shell = get_ipython()
     start(enabled, rows=rows)
+    from ..magics import register
+
+    register(shell)  # %portlab scan
     if shell is not None:
         def rewind(result=None):
             shell.events.unregister("post_run_cell", rewind)
