@@ -76,6 +76,9 @@ CASES: dict[str, str] = {
     "cvtColor_bgra2bgr": "cv2.cvtColor(bgra, cv2.COLOR_BGRA2BGR)",
     "cvtColor_f32": "cv2.cvtColor(f32, cv2.COLOR_BGR2GRAY)",
     "cvtColor_lab": "cv2.cvtColor(smooth, cv2.COLOR_BGR2LAB)",
+    # text metrics: not in opencv.js; computed from OpenCV's Hershey font tables (fonts.py)
+    "getTextSize_simplex": "cv2.getTextSize('Hello, World!', cv2.FONT_HERSHEY_SIMPLEX, 0.8, 2)",
+    "getTextSize_cyrillic": "cv2.getTextSize('Привет', cv2.FONT_HERSHEY_COMPLEX | cv2.FONT_ITALIC, 1.5, 1)",
     # resize
     "resize_linear": "cv2.resize(img, (37, 23))",
     "resize_nearest": "cv2.resize(odd, (100, 70), interpolation=cv2.INTER_NEAREST)",

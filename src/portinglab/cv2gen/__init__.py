@@ -11,6 +11,7 @@ neutral description; gen2.py writes wrappers from it), one written-down IR feeds
     registry.py   what opencv.js really exports (registry.js reads its embind registry under Node)
     ir.py         the join: every name of opencv-python with its status, and how a bridged one is called
     overrides.py  the small reviewed layer generation cannot know (C++ default values, exclusions and why)
+    fonts.py      the Hershey fonts' metrics from OpenCV's drawing.cpp (cv2.getTextSize, not in opencv.js)
     emit.py       writes signatures.json (the IR), the kernel's generated.py and constants.py, and
                   docs/cv2-coverage.md
 
@@ -23,14 +24,14 @@ from __future__ import annotations
 
 def generate(check: bool = False, log=print) -> list:
     """Regenerate every output; with check, only compare. -> the paths that differ (check) or were written."""
-    from . import emit, headers, ir, pyapi, registry, sources
+    from . import emit, fonts, headers, ir, pyapi, registry, sources
 
     inp = sources.inputs()
     surface = pyapi.read(inp.stubs)
     decls = headers.parse(inp.opencv)
     reg = registry.read(inp.opencv_js)
     data = ir.finish(ir.build(surface, decls, reg), surface, reg)
-    files = emit.render(data, surface.constants)
+    files = emit.render(data, surface.constants, fonts.read(inp.opencv))
     c = data["counts"]
     log(f"[cv2gen] functions: {c['functions']} in opencv-python, {c['functions_in_js']} in opencv.js, "
         f"{c['functions_bridged']} bridged ({c['functions_bridged_pct']:.1f} %); classes: {c['classes']} / "

@@ -29,11 +29,14 @@ def _pin() -> dict:
 
 def _extract(sdist: Path, cache: Path, sha: str) -> Path:
     """OpenCV's headers and hdr_parser.py, once per sdist (the folder is named by its sha256)."""
-    root = cache / "cv2gen" / sha[:16]
+    root = cache / "cv2gen" / f"{sha[:16]}-2"  # -2: the Hershey font sources too
     done = root / ".complete"
     if not done.exists():
         shutil.rmtree(root, ignore_errors=True)
-        wanted = tuple(f"opencv/modules/{m}/include/" for m in MODULES) + ("opencv/modules/python/src2/hdr_parser.py",)
+        wanted = tuple(f"opencv/modules/{m}/include/" for m in MODULES) + (
+            "opencv/modules/python/src2/hdr_parser.py",
+            # the Hershey fonts' metrics, for cv2.getTextSize (fonts.py): opencv.js does not export it
+            "opencv/modules/imgproc/src/drawing.cpp", "opencv/modules/imgproc/src/hershey_fonts.cpp")
         with tarfile.open(sdist) as tar:
             members = []
             for m in tar.getmembers():

@@ -150,3 +150,49 @@ def getNumThreads():
 @bridged
 def getBuildInformation():
     return str(_H().cv.getBuildInformation())
+
+
+# ---------------------------------------------------------------- text metrics (not in opencv.js)
+
+def _glyph_codes(data: bytes, face: int):
+    """The font table codes OpenCV reads for each character of `data` (drawing.cpp's readCheck): ASCII as is,
+    Cyrillic in FONT_HERSHEY_COMPLEX, anything else '?'."""
+    i, n, q = 0, len(data), ord("?")
+    while i < n:
+        c, left, right = data[i], 32, 127
+        if c >= 0x80 and face == C.FONT_HERSHEY_COMPLEX:
+            nxt = data[i + 1] if i + 1 < n else 0
+            if c == 0xD0 and 0x90 <= nxt <= 0xBF:
+                i, c, left, right = i + 1, nxt - 17, 127, 175
+            elif c == 0xD1 and 0x80 <= nxt <= 0x8F:
+                i, c, left, right = i + 1, nxt + 47, 175, 191
+            else:
+                for lead in (0xC0, 0xE0, 0xF0, 0xF8, 0xFC):  # skip the rest of a UTF-8 sequence
+                    if c >= lead and i + 1 < n and data[i + 1]:
+                        i += 1
+                c = q
+        yield q if c >= right or c < left else c
+        i += 1
+
+
+@bridged
+def getTextSize(text, fontFace, fontScale, thickness):
+    """getTextSize(text, fontFace, fontScale, thickness) -> retval, baseLine: OpenCV's computation over its Hershey
+    fonts' metrics (fonts.py, generated from drawing.cpp); opencv.js does not export it."""
+    from .fonts import FACES, FONTS
+
+    f = "getTextSize"
+    if not isinstance(text, str):
+        raise bad_argument(f, f"Can't convert object to 'str' for 'text' (got {type(text).__name__})")
+    face, scale, thick = int_(fontFace, "fontFace", f), float_(fontScale, "fontScale", f), int_(thickness, "thickness", f)
+    if face & 15 not in FACES:
+        from .errors import error
+
+        raise error("OpenCV(4.12.0) drawing.cpp: error: (-211:One of the arguments' values is out of range) "
+                    "Unknown font type in function 'getFontData'\n", -211, "Unknown font type", "getFontData")
+    base, cap, advance = FONTS[FACES[face & 15][1 if face & C.FONT_ITALIC else 0]]
+    height = round((cap + base) * scale + (thick + 1) // 2)
+    view_x = 0.0
+    for c in _glyph_codes(text.encode("utf-8"), face):
+        view_x += advance[c - 32] * scale
+    return (round(view_x + thick), height), round(base * scale + thick * 0.5)

@@ -1,0 +1,33 @@
+"""cv2.getTextSize (not in opencv.js): the kernel's pure-Python version equals opencv-python's, in CPython."""
+
+from __future__ import annotations
+
+import sys
+import types
+from pathlib import Path
+
+import cv2  # opencv-python first: kernel/src has a cv2 package of its own, appended after site-packages below
+
+sys.path.append(str(Path(__file__).resolve().parents[2] / "kernel/src"))
+sys.modules.setdefault("js", types.ModuleType("js"))  # imported by nothing getTextSize runs
+from portinglab_kernel.opencv import functions  # noqa: E402
+
+TEXTS = ["Hi", "Hello, World!", "0123456789", "~`!@#$%^&*()_+{}|:\"<>?", "Привет мир", "naïve café ß", "中文", "",
+         " ", "a\tb", "Ёё", "\x7f", "😀x"]
+
+
+def test_every_font_scale_thickness_and_text():
+    cases = [(t, face, scale, th) for face in [*range(8), *(16 | f for f in range(8))]
+             for scale in (0.3, 0.45, 1.0, 1.7, 2.25, 3) for th in (1, 2, 5) for t in TEXTS]
+    differ = [c for c in cases if cv2.getTextSize(*c) != functions.getTextSize(*c)]
+    assert not differ and len(cases) == 16 * 6 * 3 * len(TEXTS)
+
+
+def test_an_unknown_font_raises_as_opencv_python():
+    for call in (cv2.getTextSize, functions.getTextSize):
+        try:
+            call("x", 9, 1.0, 1)
+        except cv2.error as exc:
+            assert exc.code == -211
+        except Exception as exc:  # ours raises its own cv2.error class (the kernel's)
+            assert type(exc).__name__ == "error" and exc.code == -211
