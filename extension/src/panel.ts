@@ -218,7 +218,7 @@ export class CopiesPanel extends Widget {
 
   /** The group of a cell's report, or null when it has nothing to show (under this filter). */
   private _groupIfShown(report: ICellReport, filter: string): HTMLElement | null {
-    if (!report.totals.count && !report.proxies.alive) {
+    if (!report.totals.count && !report.proxies.alive && !report.loads?.length) {
       return null;
     }
     const rows = this._rows(report, filter);
@@ -270,6 +270,13 @@ export class CopiesPanel extends Widget {
       p.textContent =
         ' · ' + trans.__('proxies: %1 created, %2 alive', report.proxies.created, report.proxies.alive);
       head.append(p);
+    }
+    if (report.loads?.length) {
+      const l = document.createElement('span');
+      l.className = 'jp-PortingLabCopies-loads';
+      const what = report.loads.map(x => `${x.module} ${formatMs(x.seconds)}`).join(', ');
+      l.textContent = ' · ' + trans.__('loaded on first import: %1', what);
+      head.append(l);
     }
     group.append(head);
     for (const hint of report.hints) {

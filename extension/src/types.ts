@@ -64,6 +64,8 @@ export interface ICellReport {
   totals: { count: number; bytes: number; seconds: number; untimed?: number };
   proxies: { created: number; alive: number };
   hints: IHint[];
+  /** Packages of the site loaded during the cell on their first import from a module (optional). */
+  loads?: { module: string; package: string; seconds: number }[];
 }
 
 export interface IStateMessage {

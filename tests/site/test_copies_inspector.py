@@ -475,3 +475,19 @@ def test_the_inspector_speaks_chinese(page, site_url):
     shown = page.evaluate(LESSON_SHOWN_JS, _hint_lessons()["to_js-large-buffer"]["zh"])
     assert shown == {"path": "zh/02-python-and-javascript.ipynb", "visible": True}
     page.screenshot(path=str(ARTIFACTS / "copies-inspector-zh_CN.png"))
+
+
+def test_a_cell_shows_what_it_loaded_on_first_import(page, site_url):
+    """A package the site finder loads while a cell runs (imported from inside a module) shows in that cell's
+    group, with the time it took: the cost of the first import is visible where it happened."""
+    cells = ["open('/tmp/uses_scipy.py', 'w').write('import scipy.ndimage\\nVALUE = 1\\n')",
+             "import sys\nsys.path.insert(0, '/tmp')\nimport uses_scipy\nuses_scipy.VALUE"]
+    write_notebook(page, site_url, "first-import-test.ipynb", cells)
+    run_all_cells(page, timeout_ms=300_000)
+    page.evaluate("() => window.jupyterapp.commands.execute('portinglab-copies:open')")
+    page.wait_for_selector("#portinglab-copies-panel [data-execution-count='2'] .jp-PortingLabCopies-loads",
+                           timeout=60_000)
+    text = page.inner_text("#portinglab-copies-panel [data-execution-count='2'] .jp-PortingLabCopies-loads")
+    assert re.fullmatch(r" · loaded on first import: scipy [\d.]+ (ms|s)", text), text
+    # the cell that only wrote the module loaded nothing
+    assert page.query_selector("#portinglab-copies-panel [data-execution-count='1'] .jp-PortingLabCopies-loads") is None

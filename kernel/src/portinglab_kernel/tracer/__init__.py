@@ -128,11 +128,18 @@ def _line_of(code, lasti: int) -> int | None:
     return None
 
 
+def _site_loads() -> dict:
+    """What the site finder (kernel/startup/sitecustomize.py) has loaded so far: name -> (package, seconds)."""
+    finder = getattr(sys.modules.get("sitecustomize"), "SiteFinder", None)
+    return dict(finder.loaded) if finder is not None else {}
+
+
 class _Cell:
-    __slots__ = ("count", "msg_id", "sink", "started", "pyproxies", "counted")
+    __slots__ = ("count", "msg_id", "sink", "started", "pyproxies", "counted", "loads_before")
 
     def __init__(self, count, msg_id):
         self.count, self.msg_id = count, msg_id
+        self.loads_before = _site_loads()
         self.sink = _CellSink()
         self.started = time.time()
         self.pyproxies = None  # the JS Array of the PyProxies made in the cell, on first need
@@ -262,6 +269,9 @@ def _report(cell: _Cell, counted: list) -> dict:
         "totals": {"count": count, "bytes": nbytes, "seconds": max(0.0, seconds), "untimed": untimed},
         "proxies": {"created": created, "alive": alive},
         "hints": _hints(ffi, line, alive),
+        **({"loads": loads} if (loads := [{"module": m, "package": p, "seconds": sec}
+                                          for m, (p, sec) in _site_loads().items() if m not in cell.loads_before])
+           else {}),
     }
 
 
@@ -277,7 +287,7 @@ def _post_run_cell():
     report = _report(cell, counted)
     # a cell that copied nothing and made no proxy has nothing to show: not sent (most cells
     # are such; the message would cost each of them a JSON encoding and a trip to the page)
-    _send(report, report["totals"]["count"] or report["proxies"]["created"] or report["hints"])
+    _send(report, report["totals"]["count"] or report["proxies"]["created"] or report["hints"] or "loads" in report)
 
 
 def _send(msg: dict, to_lab=True) -> None:
