@@ -44,7 +44,7 @@ def read(opencv: Path) -> dict[str, tuple[int, int, tuple[int, ...]]]:
 
 
 def fonts_py(fonts: dict, header: str) -> str:
-    lines = [f'"""The Hershey fonts\' metrics for cv2.getTextSize (functions.py), from OpenCV 4.12.0\'s drawing.cpp.',
+    lines = ['"""The Hershey fonts\' metrics for cv2.getTextSize (functions.py), from OpenCV 4.12.0\'s drawing.cpp.',
              "", header, '"""', "", "# fontFace & 15 -> (regular, italic) array name",
              f"FACES = {FACES!r}", "", "# array -> (base line, cap line, advance of each code from ' ')", "FONTS = {"]
     for name, (base, cap, adv) in sorted(fonts.items()):

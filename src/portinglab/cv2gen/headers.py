@@ -59,7 +59,7 @@ def _parser(opencv: Path):
     return mod.CppHeaderParser(generate_umat_decls=False, generate_gpumat_decls=False, preprocessor_definitions=defs)
 
 
-def _pyname(cname: str, namespaces: set[str]) -> str:
+def _pyname(cname: str) -> str:
     """cv.dnn.blobFromImage -> dnn.blobFromImage; cv.CLAHE.apply -> CLAHE.apply."""
     parts = cname.split(".")
     if parts and parts[0] == "cv":
@@ -82,14 +82,14 @@ def parse(opencv: Path) -> list[Decl]:
             name = d[0]
             if name.startswith("class ") or name.startswith("struct "):
                 cname = name.split(" ", 1)[1]
-                decls.append(Decl(_pyname(cname, set()), cname, "", (), is_class=True))
+                decls.append(Decl(_pyname(cname), cname, "", (), is_class=True))
                 continue
             if name.startswith(("const ", "enum ")):
                 continue
             # a Python keyword as a name gets "_" appended, as opencv-python's gen2.py does (from -> from_)
             args = tuple(Arg(a[0], a[1] + "_" if keyword.iskeyword(a[1]) else a[1], a[2], "/O" in a[3], "/IO" in a[3])
                          for a in d[3])
-            pyname = _pyname(name, set())
+            pyname = _pyname(name)
             alias = next((m[1:] for m in d[2] if m.startswith("=")), None)  # CV_EXPORTS_AS / CV_WRAP_AS
             if alias:
                 pyname = pyname.rsplit(".", 1)[0] + "." + alias if "." in pyname else alias
