@@ -108,6 +108,21 @@ def stage_wheels(fetched: Fetched, dest: Path) -> list[ExtraWheel]:
         shutil.copyfile(path, dest / path.name)
         name, _, version = pin.requirement.partition("==")
         extras.append(ExtraWheel(name, version, dest / path.name, pin.imports, pin.depends))
+    extras += stage_pure_sdists(dest)
+    return extras
+
+
+def stage_pure_sdists(dest: Path) -> list[ExtraWheel]:
+    """assets.toml's `[[pure_sdists]]`: each verified sdist packed as the wheel pip would install (purewheel.py)."""
+    from .fetch import fetch_sdist
+    from .purewheel import pinned, pure_wheel
+
+    extras = []
+    for pin in pinned(paths.ASSETS_TOML):
+        sdist = fetch_sdist(pin["pypi"], pin["filename"], pin["sha256"], paths.CACHE)
+        whl = pure_wheel(sdist, dest, pin["packages"], pin.get("package_dir", ""))
+        name, _, version = pin["pypi"].partition("==")
+        extras.append(ExtraWheel(name.lower(), version, whl, tuple(pin["packages"])))
     return extras
 
 

@@ -22,6 +22,7 @@ import real_packages as rp  # noqa: E402
 from portinglab import paths  # noqa: E402
 from portinglab.fetch import fetch_sdist, fetch_wheel  # noqa: E402
 from portinglab.pins import WheelPin  # noqa: E402
+from portinglab.purewheel import pure_wheel  # noqa: E402
 
 pytestmark = pytest.mark.browser
 CALLS = {f"{pkg} {name}": (pkg, expr) for pkg, calls in rp.CALLS.items() for name, expr in calls.items()}
@@ -37,32 +38,9 @@ def wheels(tmp_path_factory) -> list[Path]:
             found.append(fetch_wheel(WheelPin(pin["pypi"], pin["filename"], pin["sha256"]), paths.CACHE))
             continue
         sdist = fetch_sdist(pin["pypi"], pin["filename"], pin["sha256"], paths.CACHE)
-        found.append(sdist_to_wheel(sdist, out))
+        found.append(pure_wheel(sdist, out))
     assert len(found) == len(rp.pins())
     return found
-
-
-def sdist_to_wheel(sdist: Path, out: Path) -> Path:
-    """A pure-Python sdist as the wheel pip would install: its packages' files unchanged, plus the metadata
-    (no build backend, so no unpinned build tools are fetched)."""
-    import tarfile
-    import zipfile
-
-    with tarfile.open(sdist) as tar:
-        members = {m.name.split("/", 1)[1]: m for m in tar.getmembers() if m.isfile() and "/" in m.name}
-        packages = {n.split("/")[0] for n in members if n.count("/") == 1 and n.endswith("/__init__.py")}
-        name, version = sdist.name.removesuffix(".tar.gz").rsplit("-", 1)
-        dist = f"{name}-{version}.dist-info"
-        whl = out / f"{name}-{version}-py3-none-any.whl"
-        with zipfile.ZipFile(whl, "w") as z:
-            for rel, m in sorted(members.items()):
-                if rel.split("/")[0] in packages and rel.endswith(".py"):
-                    z.writestr(rel, tar.extractfile(m).read())
-            z.writestr(f"{dist}/METADATA", tar.extractfile(members["PKG-INFO"]).read())
-            z.writestr(f"{dist}/WHEEL", "Wheel-Version: 1.0\nGenerator: porting-lab-tests\nRoot-Is-Purelib: true\n"
-                                        "Tag: py3-none-any\n")
-            z.writestr(f"{dist}/RECORD", "")
-    return whl
 
 
 def _inputs() -> dict:
