@@ -87,7 +87,6 @@ class Knowledge:
     def cv2_constants(self) -> set[str]:
         text = self.files.cv2_constants()
         top = set(re.findall(r"^([A-Za-z_]\w*) = -?\d+$", text, re.M))
-        subs = {f"{m}.{n}" for m, n in re.findall(r"^    '(\w+)': \{|^        '(\w+)': ", text, re.M) if m or n}
         current, names = None, set()
         for line in text.splitlines():
             m = re.match(r"^    '(\w+)': \{", line)
@@ -95,8 +94,7 @@ class Knowledge:
                 current = m.group(1)
             m = re.match(r"^        '(\w+)': -?\d+,", line)
             if m and current:
-                names.add(f"{current}.{m.group(1)}")
-        del subs
+                names.add(f"{current}.{m.group(1)}")  # sub-module constants: dnn.DNN_BACKEND_OPENCV
         return top | names
 
     @cached_property

@@ -20,7 +20,7 @@ from ..copies import record_counted
 from .errors import bad_argument, error, from_tagged
 from .loader import _state, load
 from .mats import DEPTH_OF, array_shape, as_mat_array, geometry, pointer
-from .wire import ARG, COUNT_AT, EACH, FIELDS, HEADER, RES_NAMES, STATUS, STRUCT, STRUCT_WIDTH, STRUCTS
+from .wire import ARG, COUNT_AT, EACH, FIELDS, HEADER, RES_NAMES, STATUS, STRUCT, STRUCT_WIDTH, STRUCTS, WIRE
 
 MISSING = object()
 _NUMBER = (int, float, np.integer, np.floating)
@@ -266,7 +266,6 @@ def _struct_value(name: str, f: list):
     if name == "Circle":
         return (f[0], f[1]), f[2]
     if name == "Moments":
-        from .wire import WIRE
         return dict(zip(WIRE["structs"]["Moments"]["fields"], f))
     if name == "TermCriteria":
         return int(f[0]), int(f[1]), f[2]
@@ -275,12 +274,7 @@ def _struct_value(name: str, f: list):
     return tuple(f)
 
 
-def _struct_from_wire():
-    from .wire import WIRE
-    return {k: v["py"] for k, v in WIRE["structs"].items()}
-
-
-STRUCTS_PY = _struct_from_wire()
+STRUCTS_PY = {k: v["py"] for k, v in WIRE["structs"].items()}
 
 
 def _records_classes():
@@ -301,7 +295,7 @@ class Variant:
     """One call form of a function (one line of opencv-python's docstring), as generated."""
 
     __slots__ = ("func", "js", "params", "required", "args", "arities", "ret", "returns", "spread", "form",
-                 "index", "ret_struct", "outs", "method")
+                 "index", "ret_struct", "outs", "method", "results")
 
     def __init__(self, func, js, form, params, required, args, arities, ret, returns, spread=False, method=False):
         self.method = method  # an instance method: opencv.js's object goes first
@@ -310,16 +304,15 @@ class Variant:
         self.arities, self.ret, self.returns, self.spread = tuple(arities), ret, tuple(returns), spread
         self.index = {p: i for i, p in enumerate(self.params)}
         r = ret or ""
-        self.ret_struct = STRUCT.get(r.split(":", 1)[1], -1) if r.startswith("struct:") else -1
-        if r == "vec:RectVector":
-            self.ret_struct = STRUCT["Rect"]
-        elif r in ("vec:PointVector", "vec:Point2fVector"):
-            self.ret_struct = STRUCT[r[4:-6]]
+        if r.startswith("struct:"):
+            self.ret_struct = STRUCT.get(r[7:], -1)
         elif r == "vec:StringVector":
-            self.ret_struct = -2
-        elif r in ("vec:KeyPointVector", "vec:DMatchVector"):
-            self.ret_struct = STRUCT[r[4:-6]]
+            self.ret_struct = -2  # bridge.js: a vector of strings
+        else:  # vec:RectVector -> Rect, ...; vectors of numbers: -1
+            self.ret_struct = STRUCT.get(r[4:-6], -1) if r.startswith("vec:") else -1
         self.outs = [a for a in self.args if a[1] in ("out", "io") or a[1].startswith("out_")]
+        # what the results are, in the order bridge.js describes them (made once, used by every call)
+        self.results = ([("retval", self.ret)] if self.ret is not None else []) + [(a[0], a[1]) for a in self.outs]
 
     def bind(self, args: tuple, kwargs: dict) -> dict:
         if len(args) > len(self.params):
@@ -354,16 +347,12 @@ class Variant:
             if kind == "io":  # None or not given: opencv-python makes a new array (as for an output)
                 flat += [ARG["out"]] if v is MISSING or v is None else _io(v, name, keep)
                 continue
-            if v is MISSING or (v is None and kind not in ("mat", "mats")):
+            if v is MISSING or (v is None and kind not in ("mat", "mats", "scalar")):  # None: an empty Mat / Scalar()
                 if isinstance(default, dict) and "new" in default:  # an object default: DetectorParameters()
                     v = default_object(default["new"])
                     keep.append(v)
-                    flat += convert(kind, conv, v, name, keep)
-                    continue
-                if isinstance(default, dict):
+                elif isinstance(default, dict):
                     raise Refused(f"{name}: its default ({default['unknown']}) is not known to the bridge; pass it")
-                if v is None and kind in ("scalar",):
-                    v = None
                 else:
                     v = default
                 if v is None and kind not in ("mat", "mats", "scalar"):
@@ -436,7 +425,7 @@ class Variant:
         objects = H.objects() if "obj" in kinds else None
         # allocate the arrays the pending Mats are copied into (in the order bridge.js described them)
         targets, ptrs, values = [], [], []
-        out_args = ([("retval", self.ret)] if self.ret is not None else []) + [(a[0], a[1]) for a in self.outs]
+        out_args = self.results
         if self.ret is None:
             items = items[1:]  # bridge.js describes the return value first, void included
         for (name, kind), item in zip(out_args, items):
