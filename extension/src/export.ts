@@ -11,7 +11,7 @@ import { DOMAIN } from './types';
  * notebook toolbar; the menu and toolbar entries are in schema/export.json).
  *
  * The export is the same Python code as `portlab export` (docs/export.md): the kernel wheel
- * ships it as `portinglab_kernel.export`. It runs in the notebook's own kernel when that one is
+ * ships it as `portinglab_export`. It runs in the notebook's own kernel when that one is
  * idle (a silent execute: no history, no output in the notebook), otherwise in a separate
  * kernel started for it; it gets the notebook's current content (saved or not, never saved by
  * the export), reads data files from /drive, uses the site's own URL as the page's base URL,
@@ -40,7 +40,7 @@ function exportCode(nbJson: string, path: string): string {
   // __import__ only worked once the tracer's bootstrap had loaded it);
   // a JSON string literal is a valid Python string literal
   return (
-    'import portinglab_kernel.export.lab as _portinglab_export\n' +
+    'import portinglab_export.lab as _portinglab_export\n' +
     'try:\n' +
     `    _portinglab_export.run(${JSON.stringify(nbJson)}, ${JSON.stringify(path)})\n` +
     'finally:\n' +

@@ -47,7 +47,7 @@ def _serve(args) -> int:
 
 
 def _export(args) -> int:
-    from .export import ExportError, export_notebook
+    from portinglab_export import ExportError, export_notebook
 
     if args.self_contained and not args.site:
         print("portlab export: --self-contained needs --site DIR (a built site to copy the assets from)", file=sys.stderr)
@@ -77,11 +77,14 @@ def _cv2gen(args) -> int:
 
 
 def _scan(args) -> int:
-    from .scan import scan
-    from .scan.sources import ScanError
+    from portinglab_scan import scan
+    from portinglab_scan.sources import ScanError
+    from portinglab_scan.status import CheckoutFiles
+
+    from . import paths
 
     try:
-        report = scan(args.path, args.site)
+        report = scan(args.path, CheckoutFiles(paths.ROOT, Path(args.site) if args.site else paths.OUTPUT))
     except ScanError as exc:
         print(f"portlab scan: {exc}", file=sys.stderr)
         return 2

@@ -54,9 +54,10 @@ def add_site_finder(dist) -> None:
 
 
 def kernel_top_level_modules() -> tuple[str, ...]:
-    """The top-level modules the kernel wheel ships (`portinglab_kernel`, bridges)."""
-    conf = tomllib.loads((paths.KERNEL_PACKAGE / "pyproject.toml").read_text())
-    return tuple(Path(p).name.removesuffix(".py") for p in conf["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"])
+    """The top-level modules the kernel wheel ships (`portinglab_kernel`, bridges, the portable packages)."""
+    wheel = tomllib.loads((paths.KERNEL_PACKAGE / "pyproject.toml").read_text())["tool"]["hatch"]["build"]["targets"]["wheel"]
+    included = [target for target in wheel.get("force-include", {}).values() if "/" not in target]
+    return tuple(Path(p).name.removesuffix(".py") for p in [*wheel["packages"], *included])
 
 
 def _pip(what: str, command: str, *args: str, env: dict | None = None) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from export_helpers import CV2_PIPELINE, PYTHON, ROOT, export, run_cpython, write_notebook
-from portinglab.export import ExportError, export_notebook, notebook_to_script, safe_name
+from portinglab_export import ExportError, export_notebook, notebook_to_script, safe_name
 
 
 def nb_of(*cells):
@@ -136,7 +136,7 @@ def test_data_files_referenced_and_included(tmp_path):
 def test_nbconvert_exporter(tmp_path):
     nb = write_notebook(tmp_path / "n.ipynb", ["%matplotlib inline\nprint('nb')"])
     env = {"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"}
-    proc = subprocess.run([str(PYTHON), "-m", "nbconvert", "--to", "portinglab.export.nbconvert.PortedScriptExporter",
+    proc = subprocess.run([str(PYTHON), "-m", "nbconvert", "--to", "portinglab.nbconvert_exporter.PortedScriptExporter",
                            str(nb), "--output-dir", str(tmp_path / "nbc")], capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr
     script = (tmp_path / "nbc" / "n.py").read_text()

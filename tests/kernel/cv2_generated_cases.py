@@ -279,8 +279,8 @@ CLASS_CASES = {
                                     "c.detectMultiScale2(sgray, 1.2, 2)))(cv2.CascadeClassifier("
                                     "cv2.data.haarcascades + 'haarcascade_frontalface_default.xml'))",
     "class:CascadeClassifier_relative": "(lambda p: (open(p, 'wb').write(open(cv2.data.haarcascades + "
-                                        "'haarcascade_eye.xml', 'rb').read()), cv2.CascadeClassifier(p).empty()))"
-                                        "('cascade_copy.xml')",
+                                        "'haarcascade_eye.xml', 'rb').read()), cv2.CascadeClassifier(p).empty(), "
+                                        "__import__('os').remove(p)))('cascade_copy.xml')",
     "class:HOGDescriptor": "(lambda h: (h.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector()), "
                            "h.detectMultiScale(np.zeros((128, 64), np.uint8))[0].shape))(cv2.HOGDescriptor())",
     "class:QRCodeDetector": "(lambda q: q.detectAndDecodeCurved(smooth)[0])(cv2.QRCodeDetector())",

@@ -1,4 +1,4 @@
-"""The porting-readiness scanner (src/portinglab/scan), in CPython: no browser, no built site needed."""
+"""The porting-readiness scanner (portable/src/portinglab_scan), in CPython: no browser, no built site needed."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "src"))
+sys.path[:0] = [str(ROOT / "src"), str(ROOT / "portable/src")]
 
-from portinglab.scan import scan  # noqa: E402
-from portinglab.scan.sources import ScanError  # noqa: E402
+from portinglab_scan import scan  # noqa: E402
+from portinglab_scan.sources import ScanError  # noqa: E402
+from portinglab_scan.status import CheckoutFiles  # noqa: E402
 
 CODE = '''
 import cv2 as cv
@@ -39,12 +40,12 @@ def f(img):
 
 
 @pytest.fixture
-def site(tmp_path) -> Path:
-    """A site whose Pyodide lock ships numpy and scipy (all the scanner reads of a site)."""
+def site(tmp_path) -> CheckoutFiles:
+    """This checkout with a site whose Pyodide lock ships numpy and scipy (all the scanner reads of a site)."""
     lock = {"packages": {"numpy": {"imports": ["numpy"]}, "scipy": {"imports": ["scipy"]}}}
     (tmp_path / "site/static/pyodide").mkdir(parents=True)
     (tmp_path / "site/static/pyodide/pyodide-lock.json").write_text(json.dumps(lock))
-    return tmp_path / "site"
+    return CheckoutFiles(ROOT, tmp_path / "site")
 
 
 def _status(rep, name):
@@ -103,11 +104,11 @@ def test_bad_paths_and_unparsable_files(tmp_path, site):
         scan(tmp_path / "x.ipynb", site)
     with pytest.raises(ScanError, match="no built site"):
         (tmp_path / "ok.py").write_text("import numpy\n")
-        scan(tmp_path / "ok.py", tmp_path / "nowhere")
+        scan(tmp_path / "ok.py", CheckoutFiles(ROOT, tmp_path / "nowhere"))
 
 
 def test_cli_errors_are_one_line_without_traceback(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "portinglab", "scan", str(tmp_path / "missing")],
-                          capture_output=True, text=True, env={"PYTHONPATH": str(ROOT / "src"), "PATH": ""})
+                          capture_output=True, text=True, env={"PYTHONPATH": f"{ROOT / 'src'}:{ROOT / 'portable/src'}", "PATH": ""})
     assert proc.returncode == 2 and proc.stderr.startswith("portlab scan: no such file or folder")
     assert "Traceback" not in proc.stderr

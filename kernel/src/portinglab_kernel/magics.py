@@ -16,9 +16,9 @@ def portlab(line: str) -> None:
     if not args or args[0] != "scan" or len(args) < 2:
         print(USAGE)
         return
-    from .scan import scan
-    from .scan.sources import ScanError
-    from .scan.status import KernelFiles
+    from portinglab_scan import scan
+    from portinglab_scan.sources import ScanError
+    from portinglab_scan.status import KernelFiles
 
     try:
         report = scan(args[1], files=KernelFiles())

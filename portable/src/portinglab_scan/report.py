@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .analyze import TRAPS, analyze, requirement_names
 from .sources import read
-from .status import COVERAGE, BuildFiles, Knowledge
+from .status import COVERAGE, Knowledge
 
 
 @dataclass
@@ -68,11 +68,12 @@ def _own_modules(sources) -> set[str]:
     return own
 
 
-def scan(path: str | Path, site: str | Path | None = None, files=None) -> Report:
-    """Scan PATH. `files`: where the knowledge is (default: this checkout, with the built `site`)."""
+def scan(path: str | Path, files) -> Report:
+    """Scan PATH. `files`: where the knowledge is (`status.CheckoutFiles` for a checkout and its built site,
+    `status.KernelFiles` inside the kernel)."""
     path = Path(path)
     sources = read(path)
-    know = Knowledge(files or BuildFiles(Path(site) if site else None))
+    know = Knowledge(files)
     rep = Report(str(path), files=len(sources))
     own = _own_modules(sources)
     for s in sources:

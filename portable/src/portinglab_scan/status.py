@@ -14,14 +14,11 @@ from pathlib import Path
 COVERAGE = "docs/cv2-coverage.md"
 
 
-class BuildFiles:
-    """Where the scanner's knowledge is in a checkout (`./portlab scan`), the site's lock in a built site."""
+class CheckoutFiles:
+    """Where the scanner's knowledge is in a checkout (`./portlab scan`: `root`), the site's lock in a built site."""
 
-    def __init__(self, site: Path | None):
-        from .. import paths
-
-        self.root, self.kernel = paths.ROOT, paths.KERNEL_PACKAGE
-        self.site = site or paths.OUTPUT
+    def __init__(self, root: Path, site: Path):
+        self.root, self.kernel, self.site = root, root / "kernel", site
 
     def ir(self) -> str:
         return (self.root / "src/portinglab/cv2gen/signatures.json").read_text(encoding="utf-8")

@@ -2,7 +2,7 @@
 
 Registered as the entry point `nbconvert.exporters: ported-script` (pyproject.toml at the
 repository root); without installing it, name the class:
-`jupyter nbconvert --to portinglab.export.nbconvert.PortedScriptExporter nb.ipynb`.
+`jupyter nbconvert --to portinglab.nbconvert_exporter.PortedScriptExporter nb.ipynb`.
 Writes `<name>.py` and, beside it, the standalone page (index.html, loader, worker, config).
 """
 
@@ -13,9 +13,9 @@ import json
 from nbconvert.exporters import Exporter
 from traitlets import Unicode
 
-from . import page
-from .bundle import DEFAULT_BASE_URL
-from .script import notebook_to_script
+from portinglab_export import page
+from portinglab_export.bundle import DEFAULT_BASE_URL
+from portinglab_export.script import notebook_to_script
 
 
 class PortedScriptExporter(Exporter):

@@ -1,7 +1,7 @@
 """The lab's File → Save and Export Notebook As → Ported script: the same export, in the kernel.
 
-Standard library only. The kernel wheel ships this package as `portinglab_kernel.export`
-(`kernel/pyproject.toml`, force-include: one copy of the code). The lab's front end
+Standard library only: the package runs both in CPython (`portlab export`) and in the kernel, whose
+wheel ships it as it is (`portable/src/`, one copy of the code; `kernel/pyproject.toml`). The lab's front end
 (`extension/src/export.ts`) sends the notebook's current JSON and its path under the lab's
 contents; this writes the export into a temporary folder of the kernel's file system, reads the
 data files from `/drive/` (the lab's contents) and prints the zip as base64 in one JSON line
