@@ -136,16 +136,16 @@ def sample(name, mode):
     tracer.set_enabled(False)  # drops the collector of the cell running this (not timed)
     tracer.set_enabled(mode == "on")
     if mode != "never":  # an empty cell in that state first: steady state, not the switch's aftermath
-        tracer._pre_run_cell()
-        tracer._post_run_cell()
+        tracer.TRACER.pre_run_cell()
+        tracer.TRACER.post_run_cell()
     t0 = time.perf_counter()
     if mode != "never":
-        tracer._pre_run_cell()  # what IPython runs before a cell (returns at once when off)
+        tracer.TRACER.pre_run_cell()  # what IPython runs before a cell (returns at once when off)
     workload(name)
     if mode != "never":
-        tracer._post_run_cell()  # ... and after it: the report
+        tracer.TRACER.post_run_cell()  # ... and after it: the report
     if mode == "on":
-        json.dumps(tracer._reports[-1])  # what sending it costs (the comm serializes it as JSON)
+        json.dumps(tracer.TRACER.sent[-1])  # what sending it costs (the comm serializes it as JSON)
     t = time.perf_counter() - t0
     tracer.set_enabled(True)
     return t
@@ -224,7 +224,7 @@ def measure_cells(page, setup: str, rounds: int, only: str | None) -> tuple[dict
     k = NotebookKernel(page)
     for _ in range(600):  # the extension's bootstrap is queued before any request of ours
         if k.json("import json, sys\nt = sys.modules.get('portinglab_kernel.tracer')\n"
-                  "print(json.dumps(bool(t and t._state['started'] and t._state['comm'] is not None)))"):
+                  "print(json.dumps(bool(t and t.TRACER.started and t.TRACER.comm is not None)))"):
             break
     else:
         raise RuntimeError("the extension did not start the tracer in the notebook's kernel")

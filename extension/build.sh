@@ -7,6 +7,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 venv="${PORTINGLAB_VENV:-$here/../.venv}"
 export PATH="$venv/bin:$PATH"
 cd "$here"
+# the TypeScript of the Python<->TypeScript contracts (src/protocol.ts), from their one definition each
+PYTHONPATH="$here/../src:$here/../portable/src" "$venv/bin/python" -m portinglab contracts
 jlpm install --immutable
 jlpm tsc --sourceMap false
 jupyter labextension build --development False .

@@ -4,7 +4,8 @@ import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { Kernel, KernelMessage } from '@jupyterlab/services';
 import { ITranslator, nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 import { downloadIcon } from '@jupyterlab/ui-components';
-import { DOMAIN } from './types';
+import { DOMAIN, EXPORT_ENTRY, EXPORT_MARKER, IExportResult } from './types';
+import { CommandIDs, PluginIDs } from './commands';
 
 /**
  * File → Save and Export Notebook As → Ported script (also in the command palette and the
@@ -18,31 +19,19 @@ import { DOMAIN } from './types';
  * and prints the zip as base64; the zip is then downloaded.
  */
 
-export const EXPORT_PLUGIN_ID = 'portinglab-copies:export';
-export const EXPORT_COMMAND = 'portinglab-export:ported-script';
-const MARKER = '@@portinglab-export@@';
+const EXPORT_COMMAND = CommandIDs.exportPortedScript;
 const KERNEL_NAME = 'python';
-
-interface IExportResult {
-  error?: string;
-  name?: string;
-  zip_name?: string;
-  zip?: string;
-  size?: number;
-  files?: string[];
-  warnings?: string[];
-  base_url?: string;
-}
 
 /** Python source for one silent execute: leaves no name in the kernel's namespace. */
 function exportCode(nbJson: string, path: string): string {
   // a static `import`: the Pyodide kernel loads the wheel from the lock for it (a dynamic
   // __import__ only worked once the tracer's bootstrap had loaded it);
   // a JSON string literal is a valid Python string literal
+  const { module, function: fn } = EXPORT_ENTRY;
   return (
-    'import portinglab_export.lab as _portinglab_export\n' +
+    `import ${module} as _portinglab_export\n` +
     'try:\n' +
-    `    _portinglab_export.run(${JSON.stringify(nbJson)}, ${JSON.stringify(path)})\n` +
+    `    _portinglab_export.${fn}(${JSON.stringify(nbJson)}, ${JSON.stringify(path)})\n` +
     'finally:\n' +
     '    del _portinglab_export'
   );
@@ -75,9 +64,9 @@ async function runExport(
     }
   };
   const reply = await future.done;
-  const at = stdout.lastIndexOf(MARKER);
+  const at = stdout.lastIndexOf(EXPORT_MARKER);
   if (at >= 0) {
-    const line = stdout.slice(at + MARKER.length).split('\n')[0];
+    const line = stdout.slice(at + EXPORT_MARKER.length).split('\n')[0];
     return JSON.parse(line) as IExportResult;
   }
   const status = (reply?.content as any)?.status;
@@ -133,7 +122,7 @@ export async function exportPortedScript(
 }
 
 export const exportPlugin: JupyterFrontEndPlugin<void> = {
-  id: EXPORT_PLUGIN_ID,
+  id: PluginIDs.exportScript,
   description: 'Export a notebook as a ported script: one .py for CPython and a standalone page (zip).',
   autoStart: true,
   requires: [INotebookTracker],

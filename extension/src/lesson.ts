@@ -1,6 +1,6 @@
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
-import { HINT_LESSONS, IHint, LESSON_NOTEBOOK } from './types';
+import { HINTS, HintCode, LESSON_NOTEBOOK } from './types';
 
 /**
  * A hint's link: the teaching notebook that explains the cheaper way, scrolled to its section.
@@ -18,12 +18,12 @@ const requested = new URLSearchParams(window.location.search).get(LESSON_PARAM);
 
 export async function openLesson(
   app: JupyterFrontEnd,
-  code: IHint['code'],
+  code: HintCode,
   zh: boolean,
   oneDocumentPerTab: boolean
 ): Promise<void> {
   const path = `${zh ? 'zh' : 'en'}/${LESSON_NOTEBOOK}`;
-  const anchor = HINT_LESSONS[code][zh ? 'zh' : 'en'];
+  const anchor = HINTS[code].lesson[zh ? 'zh' : 'en'];
   if (oneDocumentPerTab) {
     const url = new URL(window.location.href);
     url.search = '';

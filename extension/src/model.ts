@@ -9,15 +9,17 @@ import {
   ISetEnabled,
   ISetRows,
   Message,
-  SCHEMA_ID,
-  SCHEMA_VERSION
+  COPIES_SCHEMA_ID,
+  COPIES_SCHEMA_VERSION,
+  TRACER_BOOTSTRAP
 } from './types';
 
-/** What the front end runs, silently, in each new Python kernel. */
+/** What the front end runs, silently, in each new Python kernel (the entry point: the protocol's). */
 export function bootstrapCode(enabled: boolean, rows: number): string {
+  const { module, function: fn } = TRACER_BOOTSTRAP;
   return (
-    'import portinglab_kernel.tracer as _portinglab_tracer\n' +
-    `_portinglab_tracer.bootstrap(enabled=${enabled ? 'True' : 'False'}, rows=${Math.trunc(rows)})\n` +
+    `import ${module} as _portinglab_tracer\n` +
+    `_portinglab_tracer.${fn}(enabled=${enabled ? 'True' : 'False'}, rows=${Math.trunc(rows)})\n` +
     'del _portinglab_tracer'
   );
 }
@@ -241,7 +243,7 @@ export class CopiesModel {
   }
 
   private _onMessage(received: Message | ICellJson | undefined): void {
-    if (!received || received.schema !== SCHEMA_ID || received.version !== SCHEMA_VERSION) {
+    if (!received || received.schema !== COPIES_SCHEMA_ID || received.version !== COPIES_SCHEMA_VERSION) {
       return;
     }
     let data: Message;

@@ -13,6 +13,7 @@ import { IFileBrowserFactory } from '@jupyterlab/filebrowser';
 import { Contents } from '@jupyterlab/services';
 import { ITranslator, nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 import { DOMAIN } from './types';
+import { CommandIDs, PluginIDs } from './commands';
 
 /**
  * "Restore shipped version (keep my copy)", for workshops: puts an example file back to the
@@ -26,8 +27,7 @@ import { DOMAIN } from './types';
  * (the menus are in schema/restore.json).
  */
 
-export const RESTORE_PLUGIN_ID = 'portinglab-copies:restore';
-export const RESTORE_COMMAND = 'portinglab-restore:shipped';
+const RESTORE_COMMAND = CommandIDs.restoreShipped;
 
 /** A folder's shipped listing entry for `path`, or null when the site did not ship it. */
 async function shippedEntry(path: string): Promise<Contents.IModel | null> {
@@ -176,7 +176,7 @@ function openContexts(
 }
 
 export const restorePlugin: JupyterFrontEndPlugin<void> = {
-  id: RESTORE_PLUGIN_ID,
+  id: PluginIDs.restore,
   description: 'Restore an example file to its shipped version, keeping the participant\'s copy beside it.',
   autoStart: true,
   requires: [IDocumentManager],

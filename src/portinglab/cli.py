@@ -76,6 +76,22 @@ def _cv2gen(args) -> int:
     return 0
 
 
+def _contracts(args) -> int:
+    from .contracts import ContractError, generate
+
+    try:
+        stale = generate(check=args.check)
+    except ContractError as exc:
+        print(f"portlab contracts: {exc}", file=sys.stderr)
+        return 1
+    if args.check or not stale:
+        print("[contracts] the generated files are up to date")
+    else:
+        print("[contracts] wrote " + ", ".join(str(p.relative_to(paths.ROOT)) for p in stale)
+              + " (now run extension/build.sh)")
+    return 0
+
+
 def _scan(args) -> int:
     from portinglab_scan import scan
     from portinglab_scan.sources import ScanError
@@ -122,6 +138,10 @@ def parser() -> argparse.ArgumentParser:
     g = sub.add_parser("cv2gen", help="regenerate the cv2 bridge's generated files (docs/cv2-coverage.md)")
     g.add_argument("--check", action="store_true", help="write nothing; fail when regenerating gives a difference")
     g.set_defaults(run=_cv2gen)
+
+    c = sub.add_parser("contracts", help="regenerate the TypeScript of the Python<->TypeScript contracts (README: who talks to whom)")
+    c.add_argument("--check", action="store_true", help="write nothing; fail when a generated file differs")
+    c.set_defaults(run=_contracts)
 
     sc = sub.add_parser("scan", help="porting readiness of a folder, .py, notebook, wheel, sdist or requirements file")
     sc.add_argument("path", help="what to scan")

@@ -301,6 +301,13 @@ def build_site(output: Path = paths.OUTPUT, cache: Path = paths.CACHE, refresh: 
     from .cv2gen import generate
 
     generate(check=True, log=log)
+    # ... and so must the TypeScript made from the Python<->TypeScript contracts
+    from .contracts import ContractError, generate as generate_contracts
+
+    try:
+        generate_contracts(check=True)
+    except ContractError as exc:
+        raise SiteError(str(exc)) from None
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".build-", dir=output.parent) as tmp:

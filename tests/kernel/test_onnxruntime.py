@@ -117,6 +117,26 @@ def test_import_needs_no_setup_and_has_the_api(module_kernel):
     assert out["so"] == [1, 3]
 
 
+def test_default_logger_severity_sets_onnxruntime_webs_log_level(module_kernel):
+    out = module_kernel.json(
+        "import json, onnxruntime as ort\n"
+        "from portinglab_kernel.ort.runtime import RUNTIME\n"
+        "RUNTIME.ort_cpu()\n"
+        "ort.set_default_logger_severity(3)\n"
+        "level = str(RUNTIME.cpu.env.logLevel)\n"
+        "try:\n"
+        "    ort.set_default_logger_severity(5)\n"
+        "    err = None\n"
+        "except RuntimeError as e:\n"
+        "    err = str(e)\n"
+        "ort.set_default_logger_severity(2)\n"
+        "print(json.dumps({'level': level, 'err': err, 'after': str(RUNTIME.cpu.env.logLevel)}))")
+    with pytest.raises(RuntimeError) as native:
+        cort.set_default_logger_severity(5)
+    assert out["level"] == "error" and out["after"] == "warning"
+    assert out["err"] and out["err"] in str(native.value)
+
+
 def test_metadata_matches_cpython(module_kernel, models):
     """get_inputs/get_outputs/get_modelmeta of the three PP-OCR models, as CPython reports them."""
     ref = {}

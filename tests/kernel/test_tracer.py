@@ -12,7 +12,8 @@ import pytest
 SCHEMA = json.loads((Path(__file__).parents[2] / "kernel/src/portinglab_kernel/tracer/report.schema.json")
                     .read_text(encoding="utf-8"))
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
-ROWS = 50  # copies itemized per cell by default (tracer.MAX_ROWS)
+ROWS = SCHEMA["$defs"]["set_rows"]["properties"]["rows"]["default"]  # copies itemized per cell by default
+VERSION = SCHEMA["$defs"]["state_message"]["properties"]["version"]["const"]
 
 LAST_REPORT = """
 import json, portinglab_kernel.tracer as _t
@@ -60,7 +61,8 @@ def test_conversion_in_a_loop_and_proxies_alive(traced):
     assert report["totals"] == {**report["totals"], "count": 12, "bytes": 12 * 16}
     assert {c["line"] for c in report["copies"]} == {3}
     assert report["proxies"] == {"created": 2, "alive": 1}
-    assert {h["code"] for h in report["hints"]} == {"conversion-in-loop", "proxies-alive"}
+    assert {h["code"]: h["params"] for h in report["hints"]} == {
+        "conversion-in-loop": {"api": "to_py", "count": 12, "line": 3}, "proxies-alive": {"alive": 1}}
 
 
 def test_names_imported_before_tracing_are_rebound(traced):
@@ -76,7 +78,7 @@ def test_switching_off_removes_every_patch(traced):
                      "y = to_js(np.zeros(10, np.float32))")
     assert out == "True True False\n"
     messages = traced.json(ALL_MESSAGES)
-    assert messages[-1] == {"schema": "portinglab.copies", "version": 2, "type": "state", "enabled": False}
+    assert messages[-1] == {"schema": "portinglab.copies", "version": VERSION, "type": "state", "enabled": False}
     assert not any(m["type"] == "cell" and any(c["bytes"] == 40 for c in m["copies"]) for m in messages)
     traced.run("tracer.set_enabled(True)")
 
@@ -126,7 +128,7 @@ def test_inference_session_run(traced):
 
 
 def test_rows_beyond_the_cap_count_in_totals(traced):
-    assert traced.run("print(tracer.MAX_ROWS)") == f"{ROWS}\n"
+    assert traced.run("print(tracer.TRACER.rows)") == f"{ROWS}\n"
     traced.run("f = js.Float32Array.new(4)\nfor i in range(250):\n    f.to_py()")
     report = last_report(traced)
     assert len(report["copies"]) == ROWS and report["omitted"] == 250 - ROWS
@@ -134,7 +136,8 @@ def test_rows_beyond_the_cap_count_in_totals(traced):
     assert {(c["line"], c["dtype"], tuple(c["shape"])) for c in report["copies"]} == {(3, "float32", (4,))}
     # conversions past the rows keep their line: the loop hint counts all of them
     assert [(h["code"], h["line"]) for h in report["hints"]] == [("conversion-in-loop", 3)]
-    assert "ran 250 times" in report["hints"][0]["message"]
+    assert report["hints"][0]["params"] == {"api": "to_py", "count": 250, "line": 3}
+    assert report["hints"][0]["message"].startswith("to_py ran 250 times on line 3: ")
 
 
 def test_collect_copies_beside_the_tracer_gets_named_dtypes(traced):
@@ -270,7 +273,7 @@ def test_a_cell_without_copies_or_proxies(traced):
 def test_rows_per_cell_is_a_setting(traced):
     # the lab sends {"type": "set_rows"} on its comm (the setting "Copies listed per cell")
     try:
-        traced.run("tracer._on_comm_msg({'content': {'data': {'type': 'set_rows', 'rows': 3}}})")
+        traced.run("tracer.TRACER.on_comm_msg({'content': {'data': {'type': 'set_rows', 'rows': 3}}})")
         traced.run("for i in range(5):\n    js.Uint8Array.new(4).to_py()")
         report = last_report(traced)
         assert len(report["copies"]) == 3 and report["omitted"] == 2 and report["totals"]["count"] == 5
@@ -291,10 +294,10 @@ def test_only_cells_with_something_to_show_go_to_the_lab(traced):
                "    sent = []\n"
                "    def send(self, msg):\n"
                "        self.sent.append(msg)\n"
-               "tracer._state['comm'] = _Comm()")
+               "tracer.TRACER.comm = _Comm()")
     traced.run("y = 2 * 21")
     traced.run("z = to_js(np.zeros(3, np.float32))")
-    sent, kept = traced.json("import json\nsent = _Comm.sent[:]\ntracer._state['comm'] = None\n"
+    sent, kept = traced.json("import json\nsent = _Comm.sent[:]\ntracer.TRACER.comm = None\n"
                              "print(json.dumps([sent, tracer.reports()[-3:]]))")
     assert len(sent) == 1  # only the to_js cell
     VALIDATOR.validate(sent[0])

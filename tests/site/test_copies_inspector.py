@@ -16,6 +16,7 @@ from browser import SAVE_NOTEBOOK_JS, cell_outputs, open_notebook, run_all_cells
 ROOT = Path(__file__).parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 SCHEMA = json.loads((ROOT / "kernel/src/portinglab_kernel/tracer/report.schema.json").read_text(encoding="utf-8"))
+HINTS = SCHEMA["$defs"]["hint"]["properties"]["code"]["x-hints"]
 
 CELLS = [
     "import numpy as np, js\nfrom pyodide.ffi import to_js\na = np.zeros(262144, np.float32)  # 1 MiB\nx = to_js(a)",
@@ -314,27 +315,6 @@ ALL_CELLS_RUN_JS = """
 """
 
 
-def _hint_lessons() -> dict[str, dict[str, str]]:
-    """HINT_LESSONS of extension/src/types.ts: {hint code: {"en": anchor, "zh": anchor}}."""
-    src = (ROOT / "extension/src/types.ts").read_text(encoding="utf-8")
-    block = src[src.index("HINT_LESSONS"):].split("};", 1)[0]
-    return {code: {"en": en, "zh": zh} for code, en, zh in
-            re.findall(r"'([\w-]+)': \{ en: '([^']+)', zh: '([^']+)' \}", block)}
-
-
-def test_each_hint_links_to_a_section_of_the_teaching_notebook():
-    """Every hint code's anchor is a heading of notebook 2, in English and in Chinese."""
-    lessons = _hint_lessons()
-    assert set(lessons) == {"to_js-large-buffer", "conversion-in-loop", "proxies-alive"}
-    for lang in ("en", "zh"):
-        nb = json.loads((ROOT / f"content/{lang}/02-python-and-javascript.ipynb").read_text(encoding="utf-8"))
-        anchors = {line.lstrip("#").strip().replace(" ", "-")
-                   for c in nb["cells"] if c["cell_type"] == "markdown"
-                   for line in "".join(c["source"]).splitlines() if line.startswith("#")}
-        missing = [a[lang] for a in lessons.values() if a[lang] not in anchors]
-        assert not missing, (lang, missing, anchors)
-
-
 #: the notebook in the main area, and where the heading `id` sits relative to its viewport
 LESSON_SHOWN_JS = """
 (anchor) => {
@@ -366,8 +346,8 @@ def test_hint_link_opens_the_teaching_notebook_at_its_section(page, site_url):
     page.wait_for_selector(".jp-PortingLabCopies-badge", timeout=60_000)
     # English is the default: the panel's title, the link's words
     assert page.locator(".jp-SideBar .lm-TabBar-tab:has-text('Memory copies')").count() == 1
-    assert open_lesson_from_hint(page, _hint_lessons()["to_js-large-buffer"]["en"]) == "How: notebook 2, Python ↔ JavaScript"
-    shown = page.evaluate(LESSON_SHOWN_JS, _hint_lessons()["to_js-large-buffer"]["en"])
+    assert open_lesson_from_hint(page, HINTS["to_js-large-buffer"]["lesson"]["en"]) == "How: notebook 2, Python ↔ JavaScript"
+    shown = page.evaluate(LESSON_SHOWN_JS, HINTS["to_js-large-buffer"]["lesson"]["en"])
     assert shown == {"path": "en/02-python-and-javascript.ipynb", "visible": True}
     page.screenshot(path=str(ARTIFACTS / "copies-hint-lesson.png"))
 
@@ -389,7 +369,7 @@ def test_hint_link_in_the_notebook_app_opens_the_teaching_notebook(page, site_ur
         link.click()
     lesson = opened.value
     try:
-        anchor = _hint_lessons()["to_js-large-buffer"]["en"]
+        anchor = HINTS["to_js-large-buffer"]["lesson"]["en"]
         lesson.wait_for_selector(f".jp-NotebookPanel[data-portinglab-lesson={json.dumps(anchor)}]", timeout=120_000)
         assert "path=en%2F02-python-and-javascript.ipynb" in lesson.url, lesson.url
         assert lesson.evaluate(LESSON_SHOWN_JS, anchor) == {"path": "en/02-python-and-javascript.ipynb",
@@ -407,28 +387,6 @@ def test_hint_link_in_the_notebook_app_opens_the_teaching_notebook(page, site_ur
 
 
 LOCALE = ROOT / "extension/portinglab_copies/locale/zh_CN/LC_MESSAGES/portinglab_copies.json"
-
-
-def test_every_extension_string_has_a_zh_cn_translation():
-    """Each trans.__ / trans._n message of extension/src has a Chinese translation with the same
-    placeholders (a string added in English only fails here)."""
-    messages = {}
-    for f in sorted((ROOT / "extension/src").glob("*.ts")):
-        src = f.read_text(encoding="utf-8")
-        for kind, msgid in re.findall(r"trans\.(__|_n)\(\s*'((?:[^'\\]|\\.)*)'", src):
-            messages[msgid.replace("\\'", "'")] = kind
-        # every translated call has a literal msgid (extraction above would miss a variable one)
-        assert not re.findall(r"trans\.(?:__|_n)\(\s*[^'\s]", src), f.name
-    catalog = json.loads(LOCALE.read_text(encoding="utf-8"))
-    assert catalog[""]["domain"] == "portinglab_copies" and catalog[""]["language"] == "zh-CN"
-    assert len(messages) > 50
-    for msgid, kind in messages.items():
-        assert msgid in catalog, f"no zh_CN translation for {msgid!r}"
-        # a plural needs as many forms as the English (JupyterLab ignores a 1-form plural)
-        assert len(catalog[msgid]) == (2 if kind == "_n" else 1), msgid
-        for text in catalog[msgid]:
-            assert sorted(re.findall(r"%\d", text)) == sorted(set(re.findall(r"%\d", msgid))) or kind == "_n", msgid
-    assert not set(catalog) - set(messages) - {""}, "translations of strings no longer used"
 
 
 def test_the_site_ships_the_extension_zh_cn_strings(built_site):
@@ -471,8 +429,8 @@ def test_the_inspector_speaks_chinese(page, site_url):
         'portinglab-export:ported-script'].map(c => window.jupyterapp.commands.label(c, {isPalette: true}))""")
     assert labels == ["追踪内存拷贝（wasm↔JS）", "恢复原始版本（保留我的副本）", "将笔记本导出为移植脚本（.py + 网页，zip）"]
     # the hint's link opens the Chinese notebook at its section
-    assert open_lesson_from_hint(page, _hint_lessons()["to_js-large-buffer"]["zh"]) == "怎么做：笔记本 2，Python ↔ JavaScript"
-    shown = page.evaluate(LESSON_SHOWN_JS, _hint_lessons()["to_js-large-buffer"]["zh"])
+    assert open_lesson_from_hint(page, HINTS["to_js-large-buffer"]["lesson"]["zh"]) == "怎么做：笔记本 2，Python ↔ JavaScript"
+    shown = page.evaluate(LESSON_SHOWN_JS, HINTS["to_js-large-buffer"]["lesson"]["zh"])
     assert shown == {"path": "zh/02-python-and-javascript.ipynb", "visible": True}
     page.screenshot(path=str(ARTIFACTS / "copies-inspector-zh_CN.png"))
 

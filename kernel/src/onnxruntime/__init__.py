@@ -31,6 +31,6 @@ def get_build_info() -> str:
 
 
 def set_default_logger_severity(level: int) -> None:
-    import portinglab_kernel.ort.runtime as rt
+    from portinglab_kernel.ort.runtime import RUNTIME
 
-    rt._state["log_severity"] = int(level)
+    RUNTIME.set_log_severity(level)

@@ -11,7 +11,7 @@ nobody collects. The bridges' hot path is two lines around each copy:
 A bridge whose copies are made in its own JS can count them there instead (`new_counter`:
 count, bytes, milliseconds, read once per cell by the tracer) and then calls `record_counted`
 only while a collector wants each copy itemized (`_detail`): the tracer itemizes a cell's first
-`tracer.MAX_ROWS` copies; the rest then cost the Python side nothing (their totals come from the
+`tracer.Tracer.rows` copies; the rest then cost the Python side nothing (their totals come from the
 counter).
 
 `record` takes positional fields as they are (``dtype`` may be a numpy dtype, ``shape`` any
@@ -26,24 +26,26 @@ ended, ``depth`` the stack depth, seen from ``add``, of the code that asked for 
 same place as the previous copy) and ``counted`` whether a registered counter counted it too.
 Collectors are added and removed with `add_sink` / `remove_sink`.
 
-Directions use fixed names so Python and the front end agree:
-``py->js``, ``js->py``, ``py->opencv``, ``opencv->py``, ``py->ort``, ``ort->py``,
-``js->opencv``, ``opencv->js``, ``js->ort``, ``ort->js``.
+Directions use fixed names so Python and the front end agree, defined once in the protocol
+(`tracer/report.schema.json`, `copy.direction`): ``py->js``, ``js->py``, ``py->opencv``, ``opencv->py``,
+``py->ort``, ``ort->py``, ``js->opencv``, ``opencv->js``, ``js->ort``, ``ort->js``.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from importlib import resources
 from time import perf_counter
 
-DIRECTIONS = frozenset({
-    "py->js", "js->py", "py->opencv", "opencv->py", "py->ort", "ort->py",
-    "js->opencv", "opencv->js", "js->ort", "ort->js",
-})
+#: the contract with the lab, and with the bridges' JS for the counters' layout (tracer/report.schema.json)
+_PROTOCOL = json.loads(resources.files(__package__).joinpath("tracer/report.schema.json").read_text("utf-8"))
+
+DIRECTIONS = frozenset(_PROTOCOL["$defs"]["copy"]["properties"]["direction"]["enum"])
 
 
 @dataclass(frozen=True)
@@ -104,11 +106,13 @@ def refresh() -> None:
     _detail = bool(_enabled and any(s.__class__ is list or s.detail for s in _sinks))
     on = 1.0 if _enabled and _sinks else 0.0
     for c in _counters:
-        c.cells[0], c.cells[1] = on, float(_detail)
+        c.cells[Counter.ON], c.cells[Counter.DETAIL] = on, float(_detail)
 
 
 #: past a cell's itemized copies, counting bridges time only copies of at least this many bytes
-TIMED_FROM_BYTES = 256 * 1024
+TIMED_FROM_BYTES = _PROTOCOL["x-portinglab"]["timed_from_bytes"]
+#: the layout of a `Counter`'s float64 slots, as the bridges' JS reads them too
+COUNTER_SLOTS = tuple(_PROTOCOL["x-portinglab"]["counter_slots"])
 
 
 class Counter:
@@ -120,10 +124,11 @@ class Counter:
     counted but not timed), ``last`` (milliseconds of the last timed copy), ``timed_from``.
     Copies it counts are reported, while itemized, with `record_counted`."""
 
-    ON, DETAIL, COUNT, BYTES, MS, UNTIMED, LAST, TIMED_FROM = range(8)
+    ON, DETAIL, COUNT, BYTES, MS, UNTIMED, LAST, TIMED_FROM = map(COUNTER_SLOTS.index, (
+        "on", "detail", "count", "bytes", "ms", "untimed", "last", "timed_from"))
 
     def __init__(self, timed_from: int = TIMED_FROM_BYTES):
-        self.cells = array("d", [0.0] * 8)  # fixed size: never moves
+        self.cells = array("d", [0.0] * len(COUNTER_SLOTS))  # fixed size: never moves
         self.cells[self.TIMED_FROM] = timed_from
 
     @property
@@ -138,7 +143,7 @@ class Counter:
     def read(self) -> tuple[int, int, float, int]:
         """(count, bytes, seconds, untimed) since it was made."""
         c = self.cells
-        return int(c[2]), int(c[3]), c[4] / 1000.0, int(c[5])
+        return int(c[self.COUNT]), int(c[self.BYTES]), c[self.MS] / 1000.0, int(c[self.UNTIMED])
 
 
 def new_counter() -> Counter:

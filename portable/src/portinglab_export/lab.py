@@ -6,6 +6,9 @@ wheel ships it as it is (`portable/src/`, one copy of the code; `kernel/pyprojec
 contents; this writes the export into a temporary folder of the kernel's file system, reads the
 data files from `/drive/` (the lab's contents) and prints the zip as base64 in one JSON line
 after `MARKER`. Nothing is left behind in the kernel's namespace or on `/drive/`.
+
+The contract with the front end (entry point, marker, the result's fields) is `lab.schema.json`, read
+here and generated into the extension's TypeScript (`./portlab contracts`).
 """
 
 from __future__ import annotations
@@ -14,12 +17,14 @@ import base64
 import json
 import sys
 import tempfile
+from importlib import resources
 from pathlib import Path, PurePosixPath
 
 from .bundle import export_notebook
 from .script import ExportError
 
-MARKER = "@@portinglab-export@@"
+CONTRACT = json.loads(resources.files(__package__).joinpath("lab.schema.json").read_text("utf-8"))
+MARKER = CONTRACT["x-portinglab"]["marker"]
 DRIVE = "/drive"
 
 

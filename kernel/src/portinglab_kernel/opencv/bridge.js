@@ -10,16 +10,22 @@
 // each copy is counted here (count, bytes, milliseconds): the copies tracer reads the totals
 // once per cell, and the Python half itemizes a copy only while the tracer wants it (with
 // the time measured here), so a call whose copies are only counted costs Python nothing.
-// The flags and counts live in 8 float64s in the Pyodide heap at byte `countsAt` (a
+// The flags and counts live in float64s in the Pyodide heap at byte `countsAt` (a
 // `portinglab_kernel.copies.Counter`): both sides read and write them with no call across.
-(function (cv, py, countsAt, wire) {
+// `slots`: their names in order, from the one definition (tracer/report.schema.json, counter_slots).
+(function (cv, py, countsAt, wire, slots) {
   "use strict";
   const arena = [];
   const track = (o) => { arena.push(o); return o; };
 
   // slots of the Counter (py.HEAPF64 is re-read each time: it is replaced when the heap grows)
-  const ON = countsAt >> 3, DETAIL = ON + 1, COUNT = ON + 2, BYTES = ON + 3, MS = ON + 4,
-    UNTIMED = ON + 5, LAST = ON + 6, TIMED_FROM = ON + 7;
+  const slot = (name) => {
+    const i = slots.indexOf(name);
+    if (i < 0) throw new Error(`bridge.js: the counter has no slot ${name}`);
+    return (countsAt >> 3) + i;
+  };
+  const ON = slot("on"), DETAIL = slot("detail"), COUNT = slot("count"), BYTES = slot("bytes"), MS = slot("ms"),
+    UNTIMED = slot("untimed"), LAST = slot("last"), TIMED_FROM = slot("timed_from");
   // Each copy is timed while the Python half itemizes copies (DETAIL); past a cell's itemized
   // rows only copies of at least TIMED_FROM bytes are (a smaller one takes less than the
   // page's 0.1 ms clock step, and two clock reads cost more than it): the others are counted,

@@ -13,6 +13,8 @@ deleted once the runtime is up.
 
 from __future__ import annotations
 
+import json
+
 import sys
 import time
 from importlib import resources
@@ -66,12 +68,13 @@ def load(progress=None) -> tuple:
         js.Reflect.deleteProperty(js.cv, "then")
     cv = js.cv
     source = resources.files(__package__).joinpath("bridge.js").read_text(encoding="utf-8")
-    from ..copies import new_counter
+    from ..copies import COUNTER_SLOTS, new_counter
 
     counter = new_counter()  # bridge.js counts its copies itself (see mats.py)
     from .wire import WIRE_TEXT, ResultArea
 
-    H = js.eval(source)(cv, pyodide_js._module, counter.address, js.JSON.parse(WIRE_TEXT))
+    H = js.eval(source)(cv, pyodide_js._module, counter.address, js.JSON.parse(WIRE_TEXT),
+                        js.JSON.parse(json.dumps(COUNTER_SLOTS)))
     area = ResultArea(H)  # where bridge.js describes a generic call's results (invoke.py)
     from .files import install_haarcascades
 

@@ -21,8 +21,10 @@ WEBGPU_WASM = "dist/ort-wasm-simd-threaded.asyncify.wasm"
 #: default upper bound on threads when cross-origin isolated (onnxruntime-web's own cap is 4)
 MAX_THREADS = 4
 
-_state: dict = {}
 notices: list[str] = []  # every one-line notice printed (tests read them)
+
+#: onnxruntime's severities (0 verbose .. 4 fatal) as onnxruntime-web's `env.logLevel`
+LOG_LEVELS = ("verbose", "info", "warning", "error", "fatal")
 
 
 def notice(text: str) -> None:
@@ -39,24 +41,6 @@ def can_run_sync() -> bool:
     except ImportError:  # Pyodide < 0.27
         return False
     return bool(crs())
-
-
-def call_settled(obj, method: str, *args):
-    """`obj[method](...args)` as a JS promise that never rejects: `{ok, value | error}`.
-
-    The promise never reaches Python itself: a rejected JS promise handed to Python
-    (run_sync, await) is also reported by the kernel's event loop as an unhandled error.
-    """
-    if "settle" not in _state:
-        import js
-
-        _state["settle"] = js.Function.new(
-            "obj", "method", "args",
-            "return Promise.resolve().then(() => obj[method](...args))"
-            ".then(value => ({ok: true, value}), error => ({ok: false, error}));")
-    from ..copies import ffi
-
-    return _state["settle"](obj, method, ffi("to_js")(list(args), create_pyproxies=False))
 
 
 def unwrap(settled):
@@ -76,27 +60,8 @@ def require_sync(what: str) -> None:
         )
 
 
-def call_sync(obj, method: str, *args, what: str = "onnxruntime"):
-    """`obj[method](...args)`'s promised value, synchronously (JSPI); JS errors raise JsError."""
-    from pyodide.ffi import run_sync
-
-    require_sync(what)
-    return unwrap(run_sync(call_settled(obj, method, *args)))
-
-
 class JsError(Exception):
     """A JavaScript error (onnxruntime-web's), as `Name: message`; the bridge maps it."""
-
-
-def _settle():
-    """A JS function turning a promise into one that never rejects: {ok, value | error}
-    (a rejection awaited with run_sync is also reported as unhandled by the event loop)."""
-    if "settle" not in _state:
-        import js
-
-        _state["settle"] = js.Function.new(
-            "p", "return Promise.resolve(p).then(value => ({ok: true, value}), error => ({ok: false, error}));")
-    return _state["settle"]
 
 
 def _dist_url(file: str) -> str:
@@ -162,93 +127,149 @@ def threads_wanted(requested: int = 0) -> int:
     return max(1, requested or min(MAX_THREADS, cores))
 
 
-def ort_cpu(requested_threads: int = 0):
-    """The `ort` namespace of the CPU bundle (loaded and configured on first use)."""
-    if "cpu" in _state:
-        return _state["cpu"]
-    import js
+class Runtime:
+    """onnxruntime-web in this kernel: what is loaded, made once and kept for the kernel's life (a kernel
+    restart is a new worker, hence a new `Runtime`). One instance, `RUNTIME`; the module's functions are
+    its methods."""
 
-    before = getattr(js, "ort", None)
-    js.importScripts(_dist_url(CPU_BUNDLE))
-    ort = js.ort
-    if before is not None and before is not ort:  # keep another bundle's global as it was
-        js.ort = before
-    env = ort.env
-    env.wasm.wasmPaths = _dist_url(CPU_BUNDLE).rsplit("/", 1)[0] + "/"
-    env.wasm.proxy = False
-    isolated = bool(getattr(js, "crossOriginIsolated", False))
-    n = threads_wanted(requested_threads)
-    env.wasm.numThreads = n
-    if isolated:
-        notice(f"onnxruntime (onnxruntime-web {ort.env.versions.web}, wasm): {n} threads "
-               "(the page is cross-origin isolated)")
-    else:
-        notice("onnxruntime: 1 thread: the page is not cross-origin isolated "
-               "(serve it with `./portlab serve --isolated` for multi-threaded inference)")
-    wasm = _fetch_wasm(_dist_url(CPU_WASM), "onnxruntime-web wasm")
-    capture_memory()
-    env.wasm.wasmBinary = wasm
-    _state["cpu"] = ort
-    _state["threads"] = n
-    return ort
+    def __init__(self):
+        self.cpu = None  # the CPU bundle's `ort` namespace, once loaded
+        self.webgpu = None  # the WebGPU bundle's, once loaded
+        self.threads = 0  # the CPU bundle's thread pool (0: not loaded)
+        self.memory_box = None  # the watcher of WebAssembly.instantiate: onnxruntime-web's memory
+        self.adapter: bool | None = None  # a WebGPU adapter? (asked once)
+        self.log_severity = 2  # onnxruntime.set_default_logger_severity (2: warning, onnxruntime's default)
+        self._settle = None  # the JS function of `call_settled`
+
+    def call_settled(self, obj, method: str, *args):
+        """`obj[method](...args)` as a JS promise that never rejects: `{ok, value | error}`.
+
+        The promise never reaches Python itself: a rejected JS promise handed to Python
+        (run_sync, await) is also reported by the kernel's event loop as an unhandled error.
+        """
+        if self._settle is None:
+            import js
+
+            self._settle = js.Function.new(
+                "obj", "method", "args",
+                "return Promise.resolve().then(() => obj[method](...args))"
+                ".then(value => ({ok: true, value}), error => ({ok: false, error}));")
+        from ..copies import ffi
+
+        return self._settle(obj, method, ffi("to_js")(list(args), create_pyproxies=False))
+
+    def call_sync(self, obj, method: str, *args, what: str = "onnxruntime"):
+        """`obj[method](...args)`'s promised value, synchronously (JSPI); JS errors raise JsError."""
+        from pyodide.ffi import run_sync
+
+        require_sync(what)
+        return unwrap(run_sync(self.call_settled(obj, method, *args)))
+
+    def ort_cpu(self, requested_threads: int = 0):
+        """The `ort` namespace of the CPU bundle (loaded and configured on first use)."""
+        if self.cpu is not None:
+            return self.cpu
+        import js
+
+        before = getattr(js, "ort", None)
+        js.importScripts(_dist_url(CPU_BUNDLE))
+        ort = js.ort
+        if before is not None and before is not ort:  # keep another bundle's global as it was
+            js.ort = before
+        env = ort.env
+        env.wasm.wasmPaths = _dist_url(CPU_BUNDLE).rsplit("/", 1)[0] + "/"
+        env.wasm.proxy = False
+        isolated = bool(getattr(js, "crossOriginIsolated", False))
+        n = threads_wanted(requested_threads)
+        env.wasm.numThreads = n
+        if isolated:
+            notice(f"onnxruntime (onnxruntime-web {ort.env.versions.web}, wasm): {n} threads "
+                   "(the page is cross-origin isolated)")
+        else:
+            notice("onnxruntime: 1 thread: the page is not cross-origin isolated "
+                   "(serve it with `./portlab serve --isolated` for multi-threaded inference)")
+        wasm = _fetch_wasm(_dist_url(CPU_WASM), "onnxruntime-web wasm")
+        self.capture_memory()
+        env.wasm.wasmBinary = wasm
+        self.cpu, self.threads = ort, n
+        self._apply_log_level(ort)
+        return ort
+
+    def capture_memory(self):
+        """Start watching WebAssembly.instantiate (before the first session is made)."""
+        if self.memory_box is None:
+            import js
+
+            self.memory_box = js.Function.new(_CAPTURE_JS)()
+        return self.memory_box
+
+    def webgpu_adapter_available(self) -> bool:
+        import js
+
+        gpu = getattr(js.navigator, "gpu", None)
+        if gpu is None:
+            return False
+        if self.adapter is None:
+            try:
+                self.adapter = self.call_sync(gpu, "requestAdapter", what="asking for a WebGPU adapter") is not None
+            except Exception:
+                self.adapter = False
+        return self.adapter
+
+    def ort_webgpu(self):
+        """The `ort` namespace of the WebGPU bundle (loaded on first use)."""
+        if self.webgpu is not None:
+            return self.webgpu
+        import js
+
+        before = getattr(js, "ort", None)
+        js.importScripts(_dist_url(WEBGPU_BUNDLE))
+        ort = js.ort
+        if before is not None:
+            js.ort = before
+        ort.env.wasm.wasmPaths = _dist_url(WEBGPU_BUNDLE).rsplit("/", 1)[0] + "/"
+        ort.env.wasm.proxy = False
+        ort.env.wasm.numThreads = threads_wanted()
+        ort.env.wasm.wasmBinary = _fetch_wasm(_dist_url(WEBGPU_WASM), "onnxruntime-web (WebGPU) wasm")
+        self.webgpu = ort
+        self._apply_log_level(ort)
+        return ort
+
+    def set_log_severity(self, level: int) -> None:
+        """onnxruntime.set_default_logger_severity: onnxruntime-web's `env.logLevel` now and for bundles loaded later."""
+        level = int(level)
+        if not 0 <= level < len(LOG_LEVELS):
+            raise RuntimeError("severity >= 0 && severity <= 4 was false. Invalid logging severity. "
+                               "0:Verbose, 1:Info, 2:Warning, 3:Error, 4:Fatal")  # onnxruntime's own error
+        self.log_severity = level
+        for ort in (self.cpu, self.webgpu):
+            if ort is not None:
+                self._apply_log_level(ort)
+
+    def _apply_log_level(self, ort) -> None:
+        ort.env.logLevel = LOG_LEVELS[self.log_severity]
+
+    def heap_sizes(self) -> dict:
+        """Sizes in bytes of the Pyodide heap and onnxruntime-web's wasm memory (for leak checks)."""
+        import js
+        import pyodide_js
+
+        out = {"pyodide": int(pyodide_js._module.HEAPU8.buffer.byteLength)}
+        box = self.memory_box
+        if box is not None and box.memory is not None:
+            out["ort"] = int(box.memory.buffer.byteLength)
+        mem = getattr(js.performance, "memory", None)
+        if mem is not None:
+            out["js_used"] = int(mem.usedJSHeapSize)
+        return out
 
 
-def capture_memory():
-    """Start watching WebAssembly.instantiate (before the first session is made)."""
-    import js
-
-    if "box" not in _state:
-        _state["box"] = js.Function.new(_CAPTURE_JS)()
-    return _state["box"]
-
-
-def webgpu_adapter_available() -> bool:
-    import js
-
-    gpu = getattr(js.navigator, "gpu", None)
-    if gpu is None:
-        return False
-    if "adapter" not in _state:
-        try:
-            _state["adapter"] = call_sync(gpu, "requestAdapter", what="asking for a WebGPU adapter") is not None
-        except Exception:
-            _state["adapter"] = False
-    return _state["adapter"]
-
-
-def ort_webgpu():
-    """The `ort` namespace of the WebGPU bundle (loaded on first use)."""
-    if "webgpu" in _state:
-        return _state["webgpu"]
-    import js
-
-    before = getattr(js, "ort", None)
-    js.importScripts(_dist_url(WEBGPU_BUNDLE))
-    ort = js.ort
-    if before is not None:
-        js.ort = before
-    ort.env.wasm.wasmPaths = _dist_url(WEBGPU_BUNDLE).rsplit("/", 1)[0] + "/"
-    ort.env.wasm.proxy = False
-    ort.env.wasm.numThreads = threads_wanted()
-    ort.env.wasm.wasmBinary = _fetch_wasm(_dist_url(WEBGPU_WASM), "onnxruntime-web (WebGPU) wasm")
-    _state["webgpu"] = ort
-    return ort
-
-
-def heap_sizes() -> dict:
-    """Sizes in bytes of the Pyodide heap and onnxruntime-web's wasm memory (for leak checks)."""
-    import js
-    import pyodide_js
-
-    out = {"pyodide": int(pyodide_js._module.HEAPU8.buffer.byteLength)}
-    box = _state.get("box")
-    if box is not None and box.memory is not None:
-        out["ort"] = int(box.memory.buffer.byteLength)
-    mem = getattr(js.performance, "memory", None)
-    if mem is not None:
-        out["js_used"] = int(mem.usedJSHeapSize)
-    return out
+RUNTIME = Runtime()
+call_settled, call_sync = RUNTIME.call_settled, RUNTIME.call_sync
+ort_cpu, ort_webgpu, capture_memory = RUNTIME.ort_cpu, RUNTIME.ort_webgpu, RUNTIME.capture_memory
+webgpu_adapter_available, heap_sizes = RUNTIME.webgpu_adapter_available, RUNTIME.heap_sizes
 
 
 def threads() -> int:
-    return _state.get("threads", 0)
+    """Threads of onnxruntime-web's CPU pool (0: not loaded yet)."""
+    return RUNTIME.threads

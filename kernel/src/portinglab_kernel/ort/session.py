@@ -296,7 +296,7 @@ class InferenceSession:
         finally:
             buf.release()
             px.destroy()
-        box = runtime._state.get("box")
+        box = runtime.RUNTIME.memory_box
         if box is not None:
             box.restore()
         self.create_seconds = time.perf_counter() - started

@@ -7,13 +7,19 @@
 While on, it wraps Pyodide's conversion functions (see `_ffi`) and listens to the copies the
 bridges report with `portinglab_kernel.copies.record_copy`. Each copy gets the line of the cell
 that caused it (the innermost frame whose file is the cell's). After each cell, one report
-(schema: `report.schema.json`, doc: docs/copies-inspector.md) goes to the front end on the comm
-target ``portinglab.copies``; `reports()` keeps the last ones for tests and benchmarks.
+(doc: docs/copies-inspector.md) goes to the front end on the comm target `COMM_TARGET`;
+`reports()` keeps the last ones for tests and benchmarks.
+
+The protocol with the lab (message layouts, comm target, defaults and limits, hint codes with their
+parameters and English templates) is defined once, in `report.schema.json`: read here, and generated
+into the extension's TypeScript by `./portlab contracts`. The state lives in one `Tracer` object per
+kernel (`TRACER`); the module's functions are its methods.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from time import perf_counter
@@ -25,25 +31,37 @@ from .. import copies as _copies
 from ..copies import dtype_name
 from . import _ffi
 
-SCHEMA_ID = "portinglab.copies"
-SCHEMA_VERSION = 2
-COMM_TARGET = "portinglab.copies"
-#: copies itemized per cell (rows; `set_rows`, the lab's setting "Copies listed per cell"); the
-#: rest are counted in `totals` and `omitted`: itemizing, and the report's rows, are most of what
-#: tracing costs (docs/copies-inspector.md, Overhead)
-MAX_ROWS = 50
-ROWS_LIMIT = 100_000
-LARGE_TO_JS = 64 * 1024
-LOOP_REPEATS = 10
-DOC = "docs/copies-inspector.md"
-
-_state = {"started": False, "enabled": False, "comm": None, "shell": None}
-_reports: deque = deque(maxlen=50)
-
 
 def schema() -> dict:
-    """The JSON Schema every message sent to the front end follows."""
+    """The protocol with the lab: the JSON Schema every message follows, with its constants (`x-portinglab`)."""
     return json.loads(resources.files(__package__).joinpath("report.schema.json").read_text("utf-8"))
+
+
+PROTOCOL = schema()
+_X = PROTOCOL["x-portinglab"]
+_DEFS = PROTOCOL["$defs"]
+SCHEMA_ID = _DEFS["state_message"]["properties"]["schema"]["const"]
+SCHEMA_VERSION = _DEFS["state_message"]["properties"]["version"]["const"]
+COMM_TARGET = _X["comm_target"]
+#: copies itemized per cell by default, and at most (`set_rows`, the lab's setting "Copies listed per
+#: cell"); the rest are counted in `totals` and `omitted`: itemizing, and the report's rows, are most of
+#: what tracing costs (docs/copies-inspector.md, Overhead)
+DEFAULT_ROWS = _DEFS["set_rows"]["properties"]["rows"]["default"]
+ROWS_LIMIT = _DEFS["set_rows"]["properties"]["rows"]["maximum"]
+LARGE_TO_JS = _X["large_to_js_bytes"]
+LOOP_REPEATS = _X["loop_repeats"]
+DOC = _X["doc"]
+#: per hint code: its parameters, English template, doc anchor, lesson
+HINTS = _DEFS["hint"]["properties"]["code"]["x-hints"]
+
+
+def hint(code: str, line: int | None, /, **params) -> dict:
+    """A hint as the protocol carries it: its code and parameters (the lab translates from those) and
+    the English text made from its template (`%1`, `%2`, ...: the parameters in the template's order)."""
+    spec = HINTS[code]
+    values = [params[name] for name in spec["params"]]
+    message = re.sub(r"%(\d+)", lambda m: str(values[int(m.group(1)) - 1]), spec["template"])
+    return {"code": code, "params": params, "message": message, "line": line, "doc": f"{DOC}#{spec['anchor']}"}
 
 
 CELL_FILE = "<ipython-input-"
@@ -69,19 +87,20 @@ class _CellSink:
     Nothing else happens per copy: lines, names, dicts, totals and hints are made once, by
     `_report`, when the cell ends.
 
-    The first `MAX_ROWS` copies are itemized (`rows`); after them ``detail`` turns off, so
+    The first `max_rows` copies are itemized (`rows`); after them ``detail`` turns off, so
     bridges that count their own copies stop reporting them, and the others are only added up
     (`count`, `nbytes`, `seconds`), except conversions: they keep their place (`more_ffi`), which
     the loop hints count."""
 
-    __slots__ = ("rows", "offset", "last", "ffi", "detail", "more_ffi", "count", "nbytes", "seconds")
+    __slots__ = ("rows", "max_rows", "offset", "last", "ffi", "detail", "more_ffi", "count", "nbytes", "seconds")
 
-    def __init__(self):
+    def __init__(self, max_rows: int = DEFAULT_ROWS):
         self.rows: list = []
+        self.max_rows = max_rows
         self.offset = time.time() - perf_counter()  # perf_counter -> wall clock
         self.last = (None, -1)  # the place of the last copy
         self.ffi = False  # set by the conversions' wrappers: the hints look at those rows only
-        self.detail = MAX_ROWS > 0
+        self.detail = max_rows > 0
         self.more_ffi: list = []
         self.count = self.nbytes = 0
         self.seconds = 0.0
@@ -113,7 +132,7 @@ class _CellSink:
             self.last = place = (f.f_code, f.f_lasti) if f is not None else (None, -1)
             rows.append((direction, nbytes, api, dtype, shape, seconds, end, place[0], place[1], exact, source,
                          counted))
-        if self.detail and len(rows) >= MAX_ROWS:
+        if self.detail and len(rows) >= self.max_rows:
             self.detail = False
             _copies.refresh()
 
@@ -137,10 +156,10 @@ def _site_loads() -> dict:
 class _Cell:
     __slots__ = ("count", "msg_id", "sink", "started", "pyproxies", "counted", "loads_before")
 
-    def __init__(self, count, msg_id):
+    def __init__(self, count, msg_id, max_rows: int = DEFAULT_ROWS):
         self.count, self.msg_id = count, msg_id
         self.loads_before = _site_loads()
-        self.sink = _CellSink()
+        self.sink = _CellSink(max_rows)
         self.started = time.time()
         self.pyproxies = None  # the JS Array of the PyProxies made in the cell, on first need
         self.counted = _copies.read_counters()  # the bridges' own counts, at the start
@@ -154,41 +173,6 @@ class _Cell:
         return self.pyproxies
 
 
-_current: list = []
-
-
-def _pre_run_cell(info=None):
-    if not _state["enabled"]:
-        return
-    _ffi.patch_types()  # JsProxy subtypes created since the last cell
-    while _current:  # a cell whose end we did not see
-        _post_run_cell()
-    shell = _state["shell"]
-    parent = getattr(getattr(shell, "kernel", None), "_parent_header", None)
-    try:
-        msg_id = parent["header"]["msg_id"]
-    except Exception:
-        msg_id = None
-    cell = _Cell(getattr(shell, "execution_count", None), msg_id if isinstance(msg_id, str) else None)
-    _current.append(cell)
-    _copies.add_sink(cell.sink)
-    _ffi.State.cell = cell
-
-
-_count_alive = None  # the JS function, compiled once
-
-
-def _alive(pyproxies) -> int:
-    global _count_alive
-    if pyproxies is None or not pyproxies.length:
-        return 0
-    if _count_alive is None:
-        from pyodide.code import run_js
-
-        _count_alive = run_js("(a) => a.filter(p => { try { p.type; return true } catch (e) { return false } }).length")
-    return int(_count_alive(pyproxies))
-
-
 _bytes_of, _seconds_of, _api_of, _code_of, _lasti_of = (
     itemgetter(1), itemgetter(5), itemgetter(2), itemgetter(7), itemgetter(8))
 
@@ -200,10 +184,7 @@ def _hints(ffi: list, line, proxies_alive: int) -> list[dict]:
         return hints if not proxies_alive else [_proxies_hint(proxies_alive)]
     for r in ffi:
         if r[2] == "to_js" and r[9] and r[1] >= LARGE_TO_JS:
-            hints.append({"code": "to_js-large-buffer", "line": line(r[7], r[8]), "doc": DOC + "#zero-copy",
-                          "message": "to_js copies the whole buffer into a new typed array. For a read-only view "
-                                     "with no copy, pass create_proxy(array) to JS and call getBuffer() there "
-                                     "(release() it after), or keep the data on one side."})
+            hints.append(hint("to_js-large-buffer", line(r[7], r[8])))
             break
     codes = dict(zip(map(id, map(_code_of, ffi)), map(_code_of, ffi)))
     repeats = Counter()  # counted in C: a loop of conversions can be long
@@ -213,21 +194,17 @@ def _hints(ffi: list, line, proxies_alive: int) -> list[dict]:
             repeats[(api, line(codes[key], lasti))] += n
     for (api, ln), n in repeats.items():
         if n >= LOOP_REPEATS and ln is not None:
-            hints.append({"code": "conversion-in-loop", "line": ln, "doc": DOC + "#loops",
-                          "message": f"{api} ran {n} times on line {ln}: convert once outside the loop, or "
-                                     "assign_to() into one preallocated buffer."})
+            hints.append(hint("conversion-in-loop", ln, api=api, count=n, line=ln))
     if proxies_alive:
         hints.append(_proxies_hint(proxies_alive))
     return hints
 
 
 def _proxies_hint(alive: int) -> dict:
-    return {"code": "proxies-alive", "line": None, "doc": DOC + "#proxies",
-            "message": f"{alive} PyProxy object(s) created in this cell are still alive: "
-                       "call .destroy() when JS no longer needs them (or use create_once_callable)."}
+    return hint("proxies-alive", None, alive=alive)
 
 
-def _report(cell: _Cell, counted: list) -> dict:
+def _report(cell: _Cell, counted: list, count_alive=lambda pyproxies: 0) -> dict:
     """The cell's message (schema `report.schema.json`) from its raw rows, its sums of the copies
     not itemized and the bridges' counters (`counted`: as `copies.read_counters()` now):
     everything the recording left for later (lines, dtype names, ints, lists, wall-clock times,
@@ -259,7 +236,7 @@ def _report(cell: _Cell, counted: list) -> dict:
         n0, b0, s0, u0 = cell.counted[i] if i < len(cell.counted) else (0, 0, 0.0, 0)  # registered during the cell
         count, nbytes, seconds, untimed = count + n - n0, nbytes + b - b0, seconds + s - s0, untimed + u - u0
     created = int(cell.pyproxies.length) if cell.pyproxies is not None else 0
-    alive = _alive(cell.pyproxies)
+    alive = count_alive(cell.pyproxies)
     ffi = [r for r in raw if r[10] == "ffi"] + sink.more_ffi if sink.ffi else []  # the hints' subject
     return {
         "schema": SCHEMA_ID, "version": SCHEMA_VERSION, "type": "cell",
@@ -275,127 +252,183 @@ def _report(cell: _Cell, counted: list) -> dict:
     }
 
 
-def _post_run_cell():
-    if not _current:
-        return
-    cell = _current.pop()
-    counted = _copies.read_counters()  # before the collector goes: counters stop with the last one
-    _copies.remove_sink(cell.sink)
-    _ffi.State.cell = None
-    if not _state["enabled"]:
-        return
-    report = _report(cell, counted)
-    # a cell that copied nothing and made no proxy has nothing to show: not sent (most cells
-    # are such; the message would cost each of them a JSON encoding and a trip to the page)
-    _send(report, report["totals"]["count"] or report["proxies"]["created"] or report["hints"] or "loads" in report)
+class Tracer:
+    """The tracer of one kernel: started once (`start`: hooks into IPython, opens the comm), switched on
+    and off (`set_enabled`), stopped (`stop`: every hook and patch removed, the comm closed)."""
 
+    def __init__(self):
+        self.started = False
+        self.enabled = False
+        self.comm = None
+        self.shell = None
+        self.rows = DEFAULT_ROWS
+        self.sent: deque = deque(maxlen=50)  # the last messages, as sent (tests, benchmarks)
+        self.current: list[_Cell] = []  # the cell running (a list: a cell whose end was not seen is closed)
+        self._count_alive = None  # the JS function counting live PyProxies, compiled once
+        self._run_cell_async = None  # IPython's, while ours wraps it
 
-def _send(msg: dict, to_lab=True) -> None:
-    _reports.append(msg)
-    comm = _state["comm"]
-    if comm is not None and to_lab:
-        if msg["type"] == "cell":  # its JSON text: one string to hand over (schema: cell_json)
-            msg = {"schema": SCHEMA_ID, "version": SCHEMA_VERSION, "type": "cell", "json": json.dumps(msg)}
+    # -- cells
+    def pre_run_cell(self, info=None):
+        if not self.enabled:
+            return
+        _ffi.patch_types()  # JsProxy subtypes created since the last cell
+        while self.current:  # a cell whose end we did not see
+            self.post_run_cell()
+        parent = getattr(getattr(self.shell, "kernel", None), "_parent_header", None)
         try:
-            comm.send(msg)
+            msg_id = parent["header"]["msg_id"]
         except Exception:
-            pass
+            msg_id = None
+        cell = _Cell(getattr(self.shell, "execution_count", None), msg_id if isinstance(msg_id, str) else None,
+                     self.rows)
+        self.current.append(cell)
+        _copies.add_sink(cell.sink)
+        _ffi.State.cell = cell
 
-
-def _state_message() -> dict:
-    return {"schema": SCHEMA_ID, "version": SCHEMA_VERSION, "type": "state", "enabled": _state["enabled"]}
-
-
-def _on_comm_msg(msg):
-    data = msg.get("content", {}).get("data", {})
-    if data.get("type") == "set_enabled":
-        set_enabled(bool(data.get("enabled")))
-    elif data.get("type") == "set_rows":
-        set_rows(data.get("rows"))
-
-
-def set_rows(rows: int) -> None:
-    """How many copies each cell itemizes (from the next cell on); 0 lists none (totals only)."""
-    global MAX_ROWS
-    if isinstance(rows, bool) or not isinstance(rows, int) or not 0 <= rows <= ROWS_LIMIT:
-        raise ValueError(f"rows must be an integer from 0 to {ROWS_LIMIT}, not {rows!r}")
-    MAX_ROWS = rows
-
-
-def set_enabled(on: bool) -> None:
-    """Tracing on or off. Off removes every patch and listener: nothing left to cost."""
-    on = bool(on)
-    shell = _state["shell"]
-    ns = getattr(shell, "user_ns", None)
-    if on and not _state["enabled"]:
-        _ffi.patch(ns)
-    elif not on and _state["enabled"]:
-        _ffi.unpatch(ns)
-        while _current:  # a cell switching tracing off: drop its collector
-            _copies.remove_sink(_current.pop().sink)
+    def post_run_cell(self):
+        if not self.current:
+            return
+        cell = self.current.pop()
+        counted = _copies.read_counters()  # before the collector goes: counters stop with the last one
+        _copies.remove_sink(cell.sink)
         _ffi.State.cell = None
-    _state["enabled"] = on
-    _send(_state_message())
+        if not self.enabled:
+            return
+        report = _report(cell, counted, self._alive)
+        # a cell that copied nothing and made no proxy has nothing to show: not sent (most cells
+        # are such; the message would cost each of them a JSON encoding and a trip to the page)
+        self.send(report, bool(report["totals"]["count"] or report["proxies"]["created"] or report["hints"]
+                               or "loads" in report))
+
+    def _alive(self, pyproxies) -> int:
+        if pyproxies is None or not pyproxies.length:
+            return 0
+        if self._count_alive is None:
+            from pyodide.code import run_js
+
+            self._count_alive = run_js("(a) => a.filter(p => { try { p.type; return true } catch (e) { return false } }).length")
+        return int(self._count_alive(pyproxies))
+
+    # -- the comm
+    def send(self, msg: dict, to_lab=True) -> None:
+        self.sent.append(msg)
+        if self.comm is not None and to_lab:
+            if msg["type"] == "cell":  # its JSON text: one string to hand over (schema: cell_json)
+                msg = {"schema": SCHEMA_ID, "version": SCHEMA_VERSION, "type": "cell", "json": json.dumps(msg)}
+            try:
+                self.comm.send(msg)
+            except Exception:
+                pass
+
+    def state_message(self) -> dict:
+        return {"schema": SCHEMA_ID, "version": SCHEMA_VERSION, "type": "state", "enabled": self.enabled}
+
+    def on_comm_msg(self, msg):
+        data = msg.get("content", {}).get("data", {})
+        if data.get("type") == "set_enabled":
+            self.set_enabled(bool(data.get("enabled")))
+        elif data.get("type") == "set_rows":
+            self.set_rows(data.get("rows"))
+
+    # -- settings
+    def set_rows(self, rows: int) -> None:
+        """How many copies each cell itemizes (from the next cell on); 0 lists none (totals only)."""
+        if isinstance(rows, bool) or not isinstance(rows, int) or not 0 <= rows <= ROWS_LIMIT:
+            raise ValueError(f"rows must be an integer from 0 to {ROWS_LIMIT}, not {rows!r}")
+        self.rows = rows
+
+    def set_enabled(self, on: bool) -> None:
+        """Tracing on or off. Off removes every patch and listener: nothing left to cost."""
+        on = bool(on)
+        ns = getattr(self.shell, "user_ns", None)
+        if on and not self.enabled:
+            _ffi.patch(ns)
+        elif not on and self.enabled:
+            _ffi.unpatch(ns)
+            while self.current:  # a cell switching tracing off: drop its collector
+                _copies.remove_sink(self.current.pop().sink)
+            _ffi.State.cell = None
+        self.enabled = on
+        self.send(self.state_message())
+
+    # -- lifecycle
+    def start(self, enabled: bool = True, comm: bool = True, rows: int | None = None) -> None:
+        """Hook into the IPython shell (once) and open the comm to the lab; tracing on unless told;
+        `rows`: copies itemized per cell (`set_rows`)."""
+        from IPython import get_ipython
+
+        if rows is not None:
+            self.set_rows(rows)
+        shell = get_ipython()
+        if not self.started and shell is not None:
+            self.shell = shell
+            shell.events.register("pre_run_cell", self.pre_run_cell)
+            # the Pyodide kernel awaits `run_cell_async` itself for cells with top-level await,
+            # and IPython fires `post_run_cell` only from `run_cell`: end the cell here instead
+            orig = self._run_cell_async = shell.run_cell_async
+
+            async def run_cell_async(*args, **kwargs):
+                try:
+                    return await orig(*args, **kwargs)
+                finally:
+                    self.post_run_cell()
+
+            shell.run_cell_async = run_cell_async
+            self.started = True
+        if comm and self.comm is None:
+            try:
+                from comm import create_comm
+
+                c = create_comm(target_name=COMM_TARGET, data=self.state_message())
+                c.on_msg(self.on_comm_msg)
+                self.comm = c
+            except Exception:
+                self.comm = None
+        self.set_enabled(enabled)
+
+    def stop(self) -> None:
+        """Undo `start`: tracing off (patches removed), IPython's hooks given back, the comm closed."""
+        self.set_enabled(False)
+        if self.started and self.shell is not None:
+            self.shell.events.unregister("pre_run_cell", self.pre_run_cell)
+            self.shell.run_cell_async = self._run_cell_async
+            self._run_cell_async = None
+            self.started = False
+        if self.comm is not None:
+            try:
+                self.comm.close()
+            except Exception:
+                pass
+            self.comm = None
+
+    def bootstrap(self, enabled: bool = True, rows: int | None = None) -> None:
+        """What the lab extension runs, silently, in each new kernel: `start()`, then give back the
+        execution count this request used (the Pyodide kernel counts even silent requests), so
+        the user's first cell is still [1]."""
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        self.start(enabled, rows=rows)
+        from ..magics import register
+
+        register(shell)  # %portlab scan
+        if shell is not None:
+            def rewind(result=None):
+                shell.events.unregister("post_run_cell", rewind)
+                shell.execution_count -= 1
+
+            shell.events.register("post_run_cell", rewind)
+
+
+TRACER = Tracer()
+start, stop, bootstrap = TRACER.start, TRACER.stop, TRACER.bootstrap
+set_enabled, set_rows = TRACER.set_enabled, TRACER.set_rows
 
 
 def enabled() -> bool:
-    return _state["enabled"]
+    return TRACER.enabled
 
 
 def reports() -> list[dict]:
     """The last messages sent (newest last), as sent."""
-    return list(_reports)
-
-
-def start(enabled: bool = True, comm: bool = True, rows: int | None = None) -> None:
-    """Hook into the IPython shell (once) and open the comm to the lab; tracing on unless told;
-    `rows`: copies itemized per cell (`set_rows`)."""
-    from IPython import get_ipython
-
-    if rows is not None:
-        set_rows(rows)
-    shell = get_ipython()
-    if not _state["started"] and shell is not None:
-        _state["shell"] = shell
-        shell.events.register("pre_run_cell", _pre_run_cell)
-        # the Pyodide kernel awaits `run_cell_async` itself for cells with top-level await,
-        # and IPython fires `post_run_cell` only from `run_cell`: end the cell here instead
-        orig = shell.run_cell_async
-
-        async def run_cell_async(*args, **kwargs):
-            try:
-                return await orig(*args, **kwargs)
-            finally:
-                _post_run_cell()
-
-        shell.run_cell_async = run_cell_async
-        _state["started"] = True
-    if comm and _state["comm"] is None:
-        try:
-            from comm import create_comm
-
-            c = create_comm(target_name=COMM_TARGET, data=_state_message())
-            c.on_msg(_on_comm_msg)
-            _state["comm"] = c
-        except Exception:
-            _state["comm"] = None
-    set_enabled(enabled)
-
-
-def bootstrap(enabled: bool = True, rows: int | None = None) -> None:
-    """What the lab extension runs, silently, in each new kernel: `start()`, then give back the
-    execution count this request used (the Pyodide kernel counts even silent requests), so
-    the user's first cell is still [1]."""
-    from IPython import get_ipython
-
-    shell = get_ipython()
-    start(enabled, rows=rows)
-    from ..magics import register
-
-    register(shell)  # %portlab scan
-    if shell is not None:
-        def rewind(result=None):
-            shell.events.unregister("post_run_cell", rewind)
-            shell.execution_count -= 1
-
-        shell.events.register("post_run_cell", rewind)
+    return list(TRACER.sent)
