@@ -76,7 +76,7 @@ def ort_notebook(folder: Path, site: Path, name: str = "ort cls.ipynb") -> Path:
 
 
 def export(notebook: Path, out: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT / 'portable/src'}"}
     return subprocess.run([str(PYTHON), "-m", "portinglab", "export", str(notebook), "-o", str(out), *args],
                           capture_output=True, text=True, env=env, timeout=300)
 

@@ -55,13 +55,16 @@ def _export(args) -> int:
     try:
         result = export_notebook(Path(args.notebook), Path(args.out), base_url=args.base_url,
                                  site=args.site if args.self_contained else None, include=args.include,
-                                 name=args.name, strict=args.strict, drive=args.drive)
+                                 name=args.name, strict=args.strict, drive=args.drive, library=args.library,
+                                 functions=args.function or None)
     except ExportError as exc:
         print(f"portlab export: {args.notebook}: {exc}", file=sys.stderr)
         return 1
     for w in result.warnings:
         print(f"[export] warning: {w}", file=sys.stderr)
     print(f"[export] {result.folder}/{result.name}.py, index.html, {len(result.files)} data file(s) -> {result.zip_path}")
+    if result.functions:
+        print(f"[export] library: port.js, port.d.ts, package.json, example.html: {', '.join(result.functions)}")
     return 0
 
 
@@ -159,6 +162,10 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--name", default=None, help="name of the script and zip (default: from the notebook's name)")
     e.add_argument("--drive", default=None, help="folder the lab's /drive/ stands for (default: <site>/files)")
     e.add_argument("--strict", action="store_true", help="fail on anything commented out (magics, shell lines)")
+    e.add_argument("--library", action="store_true",
+                   help="also export the notebook's functions as a JS library: port.js (+ worker), port.d.ts, package.json")
+    e.add_argument("--function", action="append", default=[], metavar="NAME",
+                   help="a function the library exports, repeatable (default: cells tagged portlab-library, else all public)")
     e.set_defaults(run=_export)
     return p
 

@@ -14,6 +14,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from . import library as _library
 from . import page
 from .script import ExportError, Script, notebook_to_script
 
@@ -32,6 +33,7 @@ class Export:
     script: Script
     files: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    functions: list[str] = field(default_factory=list)  # a library export's functions
 
 
 def read_notebook(path: Path) -> dict:
@@ -127,6 +129,8 @@ def export_notebook(
     strict: bool = False,
     nb: dict | None = None,
     drive: Path | str | None = None,
+    library: bool = False,
+    functions: list[str] | None = None,
 ) -> Export:
     """Export `notebook` into `out_dir/<name>/` and `out_dir/<name>.zip`.
 
@@ -134,6 +138,8 @@ def export_notebook(
     loads everything from its own folder). Otherwise the page loads them from `base_url`.
     `nb`: the notebook's content when it is not (or not yet) saved at `notebook`.
     `drive`: the folder the lab's `/drive/` stands for (default: the site's `files/` with `site`).
+    `library`: also export the notebook's functions as a JavaScript library (`port.js`, library.py), those named
+    in `functions` or, by default, those of the cells tagged `portlab-library`, else every public one.
     """
     notebook = Path(notebook)
     digest = hashlib.sha256(notebook.read_bytes()).hexdigest() if notebook.is_file() else None
@@ -141,6 +147,10 @@ def export_notebook(
         nb = read_notebook(notebook)
     script = notebook_to_script(nb, notebook.stem, strict=strict)
     name = name or script.name
+    if library or functions:  # fail before writing anything when the functions are not there
+        from .signatures import functions as _functions
+
+        _functions(script.source, functions, None if functions else _library.tagged_cells(nb))
     if drive is None and site is not None and (Path(site) / "files").is_dir():
         drive = Path(site) / "files"
     shipped, warnings = data_files(script, notebook.parent, list(include), Path(drive) if drive else None)
@@ -178,15 +188,21 @@ def export_notebook(
     (folder / "index.html").write_text(page.index_html(f"{name}.py"), encoding="utf-8")
     (folder / page.LOADER).write_text(page.LOADER_JS, encoding="utf-8")
     (folder / page.WORKER).write_text(page.WORKER_JS, encoding="utf-8")
+    exported = []
+    if library or functions:
+        exported = [f.name for f in _library.write_library(folder, name, script, nb, notebook.name, base, files, functions)]
     listing = ", ".join(f"`{f}`" for f in files) if files else "(none)"
     (folder / "README.md").write_text(page.README.format(
         name=name, notebook=notebook.name, base_desc=base_desc, base_note=base_note,
-        data_list=f" ({listing})" if files else "", files=listing + "\n"), encoding="utf-8")
+        data_list=f" ({listing})" if files else "", files=listing + "\n")
+        + (page.LIBRARY_README.format(name=name, functions=", ".join(f"`{f}`" for f in exported),
+                                      first=exported[0]) if exported else ""), encoding="utf-8")
     zip_path = out_dir / f"{name}.zip"
     write_zip(folder, zip_path, name)
     if digest is not None and hashlib.sha256(notebook.read_bytes()).hexdigest() != digest:
         raise ExportError(f"{notebook} changed during the export (it was being saved?): export again")
-    return Export(name=name, folder=folder, zip_path=zip_path, script=script, files=files, warnings=warnings)
+    return Export(name=name, folder=folder, zip_path=zip_path, script=script, files=files, warnings=warnings,
+                  functions=exported)
 
 
 def write_zip(folder: Path, zip_path: Path, top: str) -> None:

@@ -210,5 +210,37 @@ Files: {files}
 """
 
 
+LIBRARY_README = """
+## As a library: `port.js`
+
+The notebook's functions ({functions}) are also a JavaScript library a web app calls with its own data, as
+often as it likes (the notebook's code runs once, when the port loads):
+
+```js
+import {{ loadPort }} from "./port.js";          // types: port.d.ts
+const port = await loadPort({{ onProgress: (p) => console.log(p.phase, p.message) }});
+const result = await port.{first}(imageData);    // ImageData, ImageBitmap, canvas, Blob/File, TypedArray, JSON
+console.log(port.stats().last);                  // time in Python, bytes copied in and out
+port.close();
+```
+
+- A trailing plain object whose keys all name parameters is taken as keyword arguments:
+  `port.{first}(image, {{ threshold: 0.3 }})`; `port.callWith(name, {{ args, kwargs, signal }})` says it plainly.
+- Images arrive in Python as uint8 arrays of shape (height, width, 3) in **BGR** order, as `cv2.imread`
+  gives them (`loadPort({{ imageFormat: "rgb" | "rgba" | "bgra" }})` for another); a Blob that is not an image
+  arrives as `bytes`; `{{ data: Float32Array, shape: [...] }}` as an ndarray of that shape.
+- Results: numpy arrays as `{{ data: TypedArray, shape, dtype }}`, tuples as arrays, bytes as Uint8Array.
+- Buffers are transferred to the worker, not copied (the page's typed arrays and ImageData are detached
+  after the call; `callWith(name, {{ args, copyInputs: true }})` keeps them), and enter Python with one copy.
+- A Python exception rejects the call with an `Error` whose `name` is the exception's class and whose
+  `pythonTraceback` is the traceback; the port stays usable. Calls run one at a time, in order; an
+  `AbortSignal` (`callWith(..., {{ signal }})`) cancels a queued call.
+- `example.html`: a file input or the camera → the function → its result drawn. `package.json`: `npm pack`
+  this folder and install it into an app; serve the folder's files (the worker, `port.json`, the script, the
+  data files) from the app's origin and pass `loadPort({{ folder: "/where/they/are/" }})` when the bundler moves
+  `port.js` (docs/export.md, "In a Vite or webpack app").
+"""
+
+
 def index_html(title: str) -> str:
     return INDEX_HTML.format(title=html.escape(title), loader=LOADER, config=CONFIG)
