@@ -8,6 +8,8 @@ export namespace CommandIDs {
   export const rows = 'portinglab-copies:rows';
   /** File → Save and Export Notebook As → Ported script (./export.ts). */
   export const exportPortedScript = 'portinglab-export:ported-script';
+  /** ... → Ported JS library: the notebook's functions as port.js (./export.ts, docs/export.md). */
+  export const exportLibrary = 'portinglab-export:library';
   /** Restore shipped version (keep my copy) (./restore.ts). */
   export const restoreShipped = 'portinglab-restore:shipped';
 }

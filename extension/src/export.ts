@@ -19,11 +19,10 @@ import { CommandIDs, PluginIDs } from './commands';
  * and prints the zip as base64; the zip is then downloaded.
  */
 
-const EXPORT_COMMAND = CommandIDs.exportPortedScript;
 const KERNEL_NAME = 'python';
 
 /** Python source for one silent execute: leaves no name in the kernel's namespace. */
-function exportCode(nbJson: string, path: string): string {
+function exportCode(nbJson: string, path: string, library: boolean): string {
   // a static `import`: the Pyodide kernel loads the wheel from the lock for it (a dynamic
   // __import__ only worked once the tracer's bootstrap had loaded it);
   // a JSON string literal is a valid Python string literal
@@ -31,7 +30,7 @@ function exportCode(nbJson: string, path: string): string {
   return (
     `import ${module} as _portinglab_export\n` +
     'try:\n' +
-    `    _portinglab_export.${fn}(${JSON.stringify(nbJson)}, ${JSON.stringify(path)})\n` +
+    `    _portinglab_export.${fn}(${JSON.stringify(nbJson)}, ${JSON.stringify(path)}, library=${library ? 'True' : 'False'})\n` +
     'finally:\n' +
     '    del _portinglab_export'
   );
@@ -96,10 +95,11 @@ function download(result: IExportResult): void {
 export async function exportPortedScript(
   app: JupyterFrontEnd,
   panel: NotebookPanel,
-  trans: TranslationBundle = nullTranslator.load(DOMAIN)
+  trans: TranslationBundle = nullTranslator.load(DOMAIN),
+  library = false
 ): Promise<IExportResult> {
   const nbJson = JSON.stringify(panel.context.model.toJSON());
-  const code = exportCode(nbJson, panel.context.localPath);
+  const code = exportCode(nbJson, panel.context.localPath, library);
   const own = panel.sessionContext.session?.kernel ?? null;
   let result: IExportResult;
   if (own && own.status === 'idle') {
@@ -135,50 +135,66 @@ export const exportPlugin: JupyterFrontEndPlugin<void> = {
   ) => {
     const trans = (translator ?? nullTranslator).load(DOMAIN);
     let running = false;
-    app.commands.addCommand(EXPORT_COMMAND, {
-      label: args =>
-        args['toolbar']
-          ? ''
-          : args['isPalette']
-            ? trans.__('Export Notebook As Ported Script (.py + page, zip)')
-            : trans.__('Ported Script (.py + page, zip)'),
+    const commands = [CommandIDs.exportPortedScript, CommandIDs.exportLibrary];
+    const addExport = (
+      id: string,
+      library: boolean,
+      labels: { palette: string; menu: string; caption: string; title: string }
+    ) => {
+      app.commands.addCommand(id, {
+        label: args => (args['toolbar'] ? '' : args['isPalette'] ? labels.palette : labels.menu),
+        caption: labels.caption,
+        icon: args => (args['toolbar'] ? downloadIcon : undefined),
+        isEnabled: () => tracker.currentWidget !== null && !running,
+        execute: async () => {
+          const panel = tracker.currentWidget;
+          if (!panel) {
+            return;
+          }
+          running = true;
+          commands.forEach(c => app.commands.notifyCommandChanged(c));
+          panel.node.dataset.portinglabExport = 'running';
+          try {
+            const result = await exportPortedScript(app, panel, trans, library);
+            panel.node.dataset.portinglabExport = result.error ? 'error' : 'done';
+            if (result.error) {
+              await showErrorMessage(labels.title, result.error);
+            } else {
+              const warnings = result.warnings ?? [];
+              const msg = warnings.length
+                ? trans.__('Downloaded %1; changed or left out: %2', result.zip_name, warnings.join('; '))
+                : trans.__('Downloaded %1', result.zip_name);
+              Notification.emit(msg, warnings.length ? 'warning' : 'success', { autoClose: 8000 });
+            }
+            return result;
+          } catch (e) {
+            panel.node.dataset.portinglabExport = 'error';
+            await showErrorMessage(labels.title, String(e));
+          } finally {
+            running = false;
+            commands.forEach(c => app.commands.notifyCommandChanged(c));
+          }
+        }
+      });
+      if (palette) {
+        palette.addItem({ command: id, category: trans.__('Porting Lab'), args: { isPalette: true } });
+      }
+    };
+    addExport(CommandIDs.exportPortedScript, false, {
+      palette: trans.__('Export Notebook As Ported Script (.py + page, zip)'),
+      menu: trans.__('Ported Script (.py + page, zip)'),
       caption: trans.__(
         'Download the notebook as one Python script that runs the same in CPython and in a standalone web page'
       ),
-      icon: args => (args['toolbar'] ? downloadIcon : undefined),
-      isEnabled: () => tracker.currentWidget !== null && !running,
-      execute: async () => {
-        const panel = tracker.currentWidget;
-        if (!panel) {
-          return;
-        }
-        running = true;
-        app.commands.notifyCommandChanged(EXPORT_COMMAND);
-        panel.node.dataset.portinglabExport = 'running';
-        try {
-          const result = await exportPortedScript(app, panel, trans);
-          panel.node.dataset.portinglabExport = result.error ? 'error' : 'done';
-          if (result.error) {
-            await showErrorMessage(trans.__('Export as ported script'), result.error);
-          } else {
-            const warnings = result.warnings ?? [];
-            const msg = warnings.length
-              ? trans.__('Downloaded %1; changed or left out: %2', result.zip_name, warnings.join('; '))
-              : trans.__('Downloaded %1', result.zip_name);
-            Notification.emit(msg, warnings.length ? 'warning' : 'success', { autoClose: 8000 });
-          }
-          return result;
-        } catch (e) {
-          panel.node.dataset.portinglabExport = 'error';
-          await showErrorMessage(trans.__('Export as ported script'), String(e));
-        } finally {
-          running = false;
-          app.commands.notifyCommandChanged(EXPORT_COMMAND);
-        }
-      }
+      title: trans.__('Export as ported script')
     });
-    if (palette) {
-      palette.addItem({ command: EXPORT_COMMAND, category: trans.__('Porting Lab'), args: { isPalette: true } });
-    }
+    addExport(CommandIDs.exportLibrary, true, {
+      palette: trans.__('Export Notebook As Ported JS Library (port.js, zip)'),
+      menu: trans.__('Ported JS Library (port.js, zip)'),
+      caption: trans.__(
+        'Download the notebook\'s functions as a JavaScript library a web app calls (port.js in a worker, types, an example page)'
+      ),
+      title: trans.__('Export as ported JS library')
+    });
   }
 };

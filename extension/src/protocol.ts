@@ -160,7 +160,7 @@ export interface ISetRows {
 
 /** Printed by the kernel right before the export's result (one JSON line). */
 export const EXPORT_MARKER = "@@portinglab-export@@" as const;
-/** run(nb_json: str, path: str): path is the notebook's path under the lab's contents */
+/** run(nb_json: str, path: str, library=bool): path is the notebook's path under the lab's contents; library: also export its functions as a JS library (port.js) */
 export const EXPORT_ENTRY = {
   "module": "portinglab_export.lab",
   "function": "run"
@@ -183,4 +183,6 @@ export interface IExportResult {
   warnings?: string[];
   /** the site the page loads Pyodide and the bridges from */
   base_url?: string | null;
+  /** a library export's functions (empty: none) */
+  functions?: string[];
 }

@@ -119,3 +119,24 @@ def test_menu_and_toolbar_export(page, site_url, tmp_path):
         button.click()
     unzip(dl.value.path(), tmp_path / "toolbar")
     assert (tmp_path / "toolbar" / "export_menu" / "export_menu.py").read_text().endswith("print('hi')\n")
+
+
+def test_library_export_from_the_menu(page, site_url, tmp_path):
+    """File → Save and Export Notebook As → Ported JS Library: the zip has port.js and the notebook's functions,
+    the same files as `portlab export --library`."""
+    path = "export-library.ipynb"
+    cells = ["import numpy as np", "def double(a: np.ndarray) -> np.ndarray:\n    return a * 2",
+             "def _hidden():\n    pass", "print(double(np.arange(3)))"]
+    page.goto(site_url + "lab/index.html")
+    page.evaluate(SAVE_NOTEBOOK_JS, [path, cells])
+    open_notebook(page, site_url, path)
+    page.click("li.lm-MenuBar-item:has-text('File')")
+    page.click("li.lm-Menu-item:has-text('Save and Export Notebook As')")
+    with page.expect_download(timeout=120_000) as dl:
+        page.click("li.lm-Menu-item:has-text('Ported JS Library')")
+    names = unzip(dl.value.path(), tmp_path / "lib")
+    folder = tmp_path / "lib" / "export_library"
+    assert {f"export_library/{f}" for f in ("port.js", "port-worker.js", "port_runtime.py", "port.json", "port.d.ts",
+                                            "package.json", "example.html", "export_library.py")} <= set(names)
+    assert [f["name"] for f in json.loads((folder / "port.json").read_text())["functions"]] == ["double"]
+    assert "double(a: ArrayInput): Promise<NDArray>;" in (folder / "port.d.ts").read_text()

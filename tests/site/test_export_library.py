@@ -171,6 +171,20 @@ def test_images_arrays_and_json_give_what_cpython_gives(port_page, library):
     assert len(want[3]) == 1 and len(want[4]) == 2  # the boxes found are the drawn ones
 
 
+def test_each_image_format_has_its_channels_in_order(port_page):
+    got = port_page.evaluate("""async ([rgba, w, h]) => {
+        const out = {};
+        for (const f of ['bgr', 'rgb', 'rgba', 'bgra', 'hsv'])
+          out[f] = await caught(port.callWith('echo', { args: [new ImageData(new Uint8ClampedArray(b64(rgba)), w, h)],
+                                                        imageFormat: f }));
+        return out;
+    }""", [base64.b64encode(RGBA.tobytes()).decode(), 64, 48])
+    for fmt, channels in {"bgr": [2, 1, 0], "rgb": [0, 1, 2], "rgba": [0, 1, 2, 3], "bgra": [2, 1, 0, 3]}.items():
+        want = RGBA[..., channels]
+        assert got[fmt]["ok"] == {"shape": list(want.shape), "dtype": "uint8", "data": want.ravel().tolist()}, fmt
+    assert got["hsv"]["name"] == "ValueError" and "imageFormat must be one of bgr, rgb, rgba, bgra" in got["hsv"]["message"]
+
+
 def test_a_python_exception_rejects_with_its_name_and_the_port_goes_on(port_page):
     got = port_page.evaluate("""async () => [
         await caught(port.fail('value')), await caught(port.fail('other')),
@@ -212,11 +226,11 @@ def test_buffers_are_transferred_once_and_counted(port_page):
     }""")
     m = got["moved"]
     assert got["detached"] and got["kept"] == 64 * 48 * 4 and got["cloned"] == 64 * 48 * 4
-    assert (m["bytesIn"], m["copiesIn"], m["bytesCloned"]) == (64 * 48 * 4, 1, 0)  # one copy into the heap
+    assert (m["bytesIn"], m["copiesIn"], m["bytesCloned"]) == (64 * 48 * 3, 1, 0)  # one copy into the heap (BGR)
     assert (m["bytesOut"], m["copiesOut"]) == (64 * 48, 1)  # one copy of the result out of it
     assert m["bridgeCopies"] >= 2 and m["bridgeBytes"] >= 64 * 48 * 3  # what the cv2 bridge copied
     assert 0 < m["pythonSeconds"] <= m["seconds"]
-    assert got["calls"] >= 2 and got["totals"]["bytesIn"] >= 2 * 64 * 48 * 4
+    assert got["calls"] >= 2 and got["totals"]["bytesIn"] >= 2 * 64 * 48 * 3
 
 
 def test_calls_run_in_order_and_a_signal_cancels_a_queued_one(port_page):

@@ -37,7 +37,7 @@ def _site_url() -> str | None:
 
 
 def export_zip(nb_json: str, path: str, *, base_url: str | None = None, drive: str = DRIVE,
-               name: str | None = None) -> dict:
+               name: str | None = None, library: bool = False) -> dict:
     """Export the notebook (`nb_json`, saved or not at `drive/path`) to a zip, as a dict:
     `{"name", "zip_name", "zip" (base64), "size", "files", "warnings", "base_url"}` or `{"error"}`."""
     rel = PurePosixPath(path.lstrip("/"))
@@ -51,20 +51,21 @@ def export_zip(nb_json: str, path: str, *, base_url: str | None = None, drive: s
             raise ExportError("the notebook's content is not a JSON object")
         with tempfile.TemporaryDirectory(prefix="portlab-export-") as tmp:
             result = export_notebook(notebook, Path(tmp) / "out", base_url=base, nb=nb, name=name,
-                                     drive=Path(drive) if Path(drive).is_dir() else None)
+                                     drive=Path(drive) if Path(drive).is_dir() else None, library=library)
             data = result.zip_path.read_bytes()
     except ExportError as exc:
         return {"error": str(exc)}
     except json.JSONDecodeError as exc:
         return {"error": f"the notebook's content is not JSON: {exc}"}
     return {"name": result.name, "zip_name": result.zip_path.name, "zip": base64.b64encode(data).decode("ascii"),
-            "size": len(data), "files": result.files, "warnings": result.warnings, "base_url": base}
+            "size": len(data), "files": result.files, "warnings": result.warnings, "base_url": base,
+            "functions": result.functions}
 
 
-def run(nb_json: str, path: str, base_url: str | None = None) -> None:
-    """What the lab executes: the result as one line `MARKER{json}` on stdout."""
+def run(nb_json: str, path: str, base_url: str | None = None, library: bool = False) -> None:
+    """What the lab executes: the result as one line `MARKER{json}` on stdout (`library`: also the JS library)."""
     try:
-        out = export_zip(nb_json, path, base_url=base_url)
+        out = export_zip(nb_json, path, base_url=base_url, library=library)
     except Exception as exc:  # a bug, not bad input: say so rather than hang the front end
         out = {"error": f"the export failed: {type(exc).__name__}: {exc}"}
     sys.stdout.write(MARKER + json.dumps(out) + "\n")

@@ -8,6 +8,20 @@ let chain = Promise.resolve();  // messages are handled in order, one at a time
 
 self.onmessage = (event) => { chain = chain.then(() => handle(event.data)); };
 
+// RGBA pixels (`src`) into the Pyodide heap at byte `at`, `c` channels in the order a, b, d[, e] of RGBA:
+// port_runtime.py's one copy of an image, reordered on the way (BGR for cv2)
+self.portlabPixels = (src, at, c, a, b, d, e) => {
+  const heap = pyodide._module.HEAPU8, end = src.length;  // read now: a grown heap is a new buffer
+  if (c === 4 && a === 0 && b === 1 && d === 2 && e === 3) { heap.set(src, at); return; }
+  if (c === 3) {
+    for (let k = 0, j = at; k < end; k += 4, j += 3) { heap[j] = src[k + a]; heap[j + 1] = src[k + b]; heap[j + 2] = src[k + d]; }
+  } else {
+    for (let k = 0, j = at; k < end; k += 4, j += 4) {
+      heap[j] = src[k + a]; heap[j + 1] = src[k + b]; heap[j + 2] = src[k + d]; heap[j + 3] = src[k + e];
+    }
+  }
+};
+
 function progress(phase, message) {
   self.postMessage({ type: "progress", phase, message, seconds: (performance.now() - t0) / 1000 });
 }
