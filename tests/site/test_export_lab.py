@@ -137,6 +137,6 @@ def test_library_export_from_the_menu(page, site_url, tmp_path):
     names = unzip(dl.value.path(), tmp_path / "lib")
     folder = tmp_path / "lib" / "export_library"
     assert {f"export_library/{f}" for f in ("port.js", "port-worker.js", "port_runtime.py", "port.json", "port.d.ts",
-                                            "package.json", "example.html", "export_library.py")} <= set(names)
+                                            "package.json", "example.html", "port_module.py", "export_library.py")} <= set(names)
     assert [f["name"] for f in json.loads((folder / "port.json").read_text())["functions"]] == ["double"]
     assert "double(a: ArrayInput): Promise<NDArray>;" in (folder / "port.d.ts").read_text()

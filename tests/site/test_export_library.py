@@ -41,6 +41,7 @@ PIPELINE = [
     ("def echo(x):\n    return x", ["portlab-library"]),
     "def _helper():\n    return 1\n\ndef not_tagged():\n    return 2",
     "demo = blur_gray(np.zeros((8, 8, 3), np.uint8))\nprint('demo', demo.shape)",
+    ("raise RuntimeError('a demo cell the library leaves out')", ["skip-library"]),
 ]
 
 rng = np.random.default_rng(7)
@@ -75,7 +76,7 @@ def cpython(folder, calls: list[tuple[str, list, dict]]) -> list:
     """The same functions in CPython (opencv-python-headless), results as the page reports them."""
     code = (
         "import json, sys, runpy, numpy as np\n"
-        "ns = runpy.run_path('pipeline.py')\n"
+        "ns = runpy.run_path('port_module.py')\n"
         "def js(v):\n"
         "    if isinstance(v, np.ndarray): return {'shape': list(v.shape), 'dtype': str(v.dtype), 'data': v.ravel().tolist()}\n"
         "    if isinstance(v, np.generic): return v.item()\n"
@@ -289,8 +290,48 @@ def test_npm_pack_makes_an_installable_package(library, tmp_path):
     tgz = next(tmp_path.glob("*.tgz"))
     names = set(tarfile.open(tgz).getnames())
     assert {"package/port.js", "package/port-worker.js", "package/port_runtime.py", "package/port.json",
-            "package/port.d.ts", "package/pipeline.py", "package/package.json"} <= names
+            "package/port.d.ts", "package/port_module.py", "package/package.json"} <= names
     pkg = json.loads((folder / "package.json").read_text())
     assert pkg["types"] == "port.d.ts" and pkg["type"] == "module"
     config = json.loads((folder / "port.json").read_text())
     assert [f["name"] for f in config["functions"]] == ["blur_gray", "boxes", "summary", "fail", "echo"]
+
+
+def test_the_pp_ocrv4_port_as_a_library_reads_what_cpython_reads(browser, built_site, library, tmp_path):
+    """The worked example: notebook 5 (content/en) exported as a library (its `ocr` cell is tagged
+    portlab-library, its demo cells skip-library), called with an image file as a Blob."""
+    from portinglab import paths
+
+    root = library[0].parents[1]
+    nb = paths.ROOT / "content/en/05-porting-pp-ocrv4.ipynb"
+    proc = export(nb, root / "exports", "--library", "--base-url", "../../", "--drive", str(built_site / "files"),
+                  "--name", "ocr_port")
+    assert proc.returncode == 0, proc.stderr
+    folder = root / "exports" / "ocr_port"
+    assert [f["name"] for f in json.loads((folder / "port.json").read_text())["functions"]] == ["ocr"]
+    sample = (folder / "ppocr" / "receipt.png").read_bytes()
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(library[2] + "exports/ocr_port/example.html")
+        got = page.evaluate("""async ([url, png]) => {
+            const { loadPort } = await import(url + 'port.js');
+            const port = await loadPort({ onOutput: () => {} });
+            const blob = new Blob([Uint8Array.from(atob(png), (c) => c.charCodeAt(0))], { type: 'image/png' });
+            const result = await port.ocr(blob);
+            port.close();
+            return result.map(([box, text, score]) => [Array.from(box.data), box.shape, text, score]);
+        }""", [library[2] + "exports/ocr_port/", base64.b64encode(sample).decode()])
+    finally:
+        context.close()
+    code = ("import json, runpy\nns = runpy.run_path('port_module.py')\n"
+            "r = ns['ocr'](ns['load_image']('ppocr/receipt.png'))\n"
+            "print(json.dumps([[b.ravel().tolist(), list(b.shape), t, float(s)] for b, t, s in r]))")
+    cpython = subprocess.run([str(PYTHON), "-c", code], cwd=folder, capture_output=True, text=True, timeout=300)
+    assert cpython.returncode == 0, cpython.stderr
+    want = json.loads(cpython.stdout.splitlines()[-1])
+    assert [r[2] for r in got] == [r[2] for r in want] and len(want) >= 3  # the same texts, in order
+    for g, w in zip(got, want):
+        assert g[1] == w[1] == [4, 2]
+        assert np.abs(np.array(g[0]) - np.array(w[0])).max() <= 2  # boxes within 2 px (the notebook's tolerance)
+        assert abs(g[3] - w[3]) <= 1e-3  # onnxruntime-web vs onnxruntime: float32 sums in another order

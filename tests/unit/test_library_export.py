@@ -98,18 +98,20 @@ def _notebook(tmp_path, cells):
 
 def test_a_library_export_writes_its_files_and_the_tagged_functions(tmp_path):
     nb = _notebook(tmp_path, [("import numpy as np", []), ("def a(x):\n    return x", ["portlab-library"]),
-                              ("def b(y):\n    return y", [])])
+                              ("def b(y):\n    return y", []), ("print('demo', a(1))", ["skip-library"])])
     result = export_notebook(nb, tmp_path / "out", library=True)
     folder = result.folder
     assert result.functions == ["a"]
     for f in ("port.js", "port-worker.js", "port_runtime.py", "port.json", "port.d.ts", "package.json", "example.html",
-              "my_pipeline.py", "index.html"):
+              "port_module.py", "my_pipeline.py", "index.html"):
         assert (folder / f).is_file(), f
     config = json.loads((folder / "port.json").read_text())
-    assert config["script"] == "my_pipeline.py" and [f["name"] for f in config["functions"]] == ["a"]
+    assert config["script"] == "port_module.py" and [f["name"] for f in config["functions"]] == ["a"]
     pkg = json.loads((folder / "package.json").read_text())
     assert pkg["name"] == "my-pipeline" and pkg["types"] == "port.d.ts" and "port_runtime.py" in pkg["files"]
     assert "port.a(" in (folder / "README.md").read_text()
+    # the library's module leaves out the demo cell; the script keeps it
+    assert "demo" not in (folder / "port_module.py").read_text() and "demo" in (folder / "my_pipeline.py").read_text()
     assert export_notebook(nb, tmp_path / "out2", functions=["b"]).functions == ["b"]
     with pytest.raises(ExportError, match="no top-level function c"):
         export_notebook(nb, tmp_path / "out3", functions=["c"])

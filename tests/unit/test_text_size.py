@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-import types
-from pathlib import Path
-
-import cv2  # opencv-python first: kernel/src has a cv2 package of its own, appended after site-packages below
-
-sys.path.append(str(Path(__file__).resolve().parents[2] / "kernel/src"))
-sys.modules.setdefault("js", types.ModuleType("js"))  # imported by nothing getTextSize runs
-from portinglab_kernel.opencv import functions  # noqa: E402
+from _kernel import real_cv2 as cv2  # opencv-python; kernel/src appended after it (tests/unit/_kernel.py)
+from portinglab_kernel.opencv import functions
 
 TEXTS = ["Hi", "Hello, World!", "0123456789", "~`!@#$%^&*()_+{}|:\"<>?", "Привет мир", "naïve café ß", "中文", "",
          " ", "a\tb", "Ёё", "\x7f", "😀x"]

@@ -147,10 +147,13 @@ def export_notebook(
         nb = read_notebook(notebook)
     script = notebook_to_script(nb, notebook.stem, strict=strict)
     name = name or script.name
-    if library or functions:  # fail before writing anything when the functions are not there
+    port_module = None
+    if library or functions:  # the library's module; fail before writing anything when the functions are not there
+        from .script import LIBRARY_SKIP_TAGS
         from .signatures import functions as _functions
 
-        _functions(script.source, functions, None if functions else _library.tagged_cells(nb))
+        port_module = notebook_to_script(nb, notebook.stem, strict=strict, skip_tags=LIBRARY_SKIP_TAGS)
+        _functions(port_module.source, functions, None if functions else _library.tagged_cells(nb))
     if drive is None and site is not None and (Path(site) / "files").is_dir():
         drive = Path(site) / "files"
     shipped, warnings = data_files(script, notebook.parent, list(include), Path(drive) if drive else None)
@@ -189,8 +192,8 @@ def export_notebook(
     (folder / page.LOADER).write_text(page.LOADER_JS, encoding="utf-8")
     (folder / page.WORKER).write_text(page.WORKER_JS, encoding="utf-8")
     exported = []
-    if library or functions:
-        exported = [f.name for f in _library.write_library(folder, name, script, nb, notebook.name, base, files, functions)]
+    if port_module is not None:
+        exported = [f.name for f in _library.write_library(folder, port_module, nb, notebook.name, base, files, functions)]
     listing = ", ".join(f"`{f}`" for f in files) if files else "(none)"
     (folder / "README.md").write_text(page.README.format(
         name=name, notebook=notebook.name, base_desc=base_desc, base_note=base_note,

@@ -28,25 +28,30 @@ def npm_name(name: str) -> str:
     return re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-") or "ported-notebook"
 
 
-def write_library(folder: Path, name: str, script: Script, nb: dict, notebook: str, base: str, files: list[str],
+#: the library's Python: the notebook without its cells tagged skip-export or skip-library (run once at load)
+MODULE = "port_module.py"
+
+
+def write_library(folder: Path, module: Script, nb: dict, notebook: str, base: str, files: list[str],
                   wanted: list[str] | None = None) -> list[signatures.Function]:
-    """Write the library's files into `folder` (the script and data files are there already)."""
-    funcs = signatures.functions(script.source, wanted, None if wanted else tagged_cells(nb))
+    """Write the library's files into `folder` (the data files are there already)."""
+    funcs = signatures.functions(module.source, wanted, None if wanted else tagged_cells(nb))
+    (folder / MODULE).write_text(module.source, encoding="utf-8")
     web = resources.files(__package__).joinpath("web")
     for f in WEB_FILES:
         (folder / f).write_text(web.joinpath(f).read_text(encoding="utf-8"), encoding="utf-8")
     (folder / RUNTIME).write_text(resources.files(__package__).joinpath("library_runtime.py").read_text(encoding="utf-8"),
                                   encoding="utf-8")
-    config = {"script": f"{name}.py", "base_url": base, "files": files, "packages": [],
+    config = {"script": MODULE, "base_url": base, "files": files, "packages": [],
               "notebook": notebook, "functions": [f.as_json() for f in funcs]}
     (folder / CONFIG).write_text(json.dumps(config, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    (folder / "port.d.ts").write_text(signatures.declarations(funcs, name, notebook), encoding="utf-8")
+    (folder / "port.d.ts").write_text(signatures.declarations(funcs, MODULE.removesuffix(".py"), notebook), encoding="utf-8")
     package = {
-        "name": npm_name(name), "version": "0.1.0", "private": True, "type": "module",
+        "name": npm_name(module.name), "version": "0.1.0", "private": True, "type": "module",
         "description": f"{notebook}, ported to the browser with Porting Lab: {', '.join(f.name for f in funcs)}",
         "main": "port.js", "module": "port.js", "types": "port.d.ts",
         "exports": {".": {"types": "./port.d.ts", "default": "./port.js"}, "./*": "./*"},
-        "files": sorted({*WEB_FILES, RUNTIME, CONFIG, "port.d.ts", f"{name}.py", "example.html", "README.md",
+        "files": sorted({*WEB_FILES, RUNTIME, CONFIG, MODULE, "port.d.ts", "example.html", "README.md",
                          *files, *(["static"] if (folder / "static").is_dir() else [])}),
     }
     (folder / "package.json").write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -16,6 +16,8 @@ import unicodedata
 from dataclasses import dataclass, field
 
 SKIP_TAGS = ("skip-export",)
+#: ... and, from a library export's module (`port_module.py`), demo cells the library does not need at load
+LIBRARY_SKIP_TAGS = ("skip-export", "skip-library")
 NOTE = "portlab export"
 
 #: line magics with no effect on a script's results: removed (kept as a comment)
@@ -255,7 +257,8 @@ def _path_like(tree: ast.Module) -> set[str]:
     return out
 
 
-def notebook_to_script(nb: dict, stem: str = "notebook", *, strict: bool = False) -> Script:
+def notebook_to_script(nb: dict, stem: str = "notebook", *, strict: bool = False,
+                       skip_tags: tuple[str, ...] = SKIP_TAGS) -> Script:
     """Convert a notebook (nbformat 4, as a dict) into a Script. Raises ExportError."""
     if not isinstance(nb, dict) or "cells" not in nb:
         raise ExportError("not a Jupyter notebook (no `cells`)")
@@ -271,7 +274,7 @@ def notebook_to_script(nb: dict, stem: str = "notebook", *, strict: bool = False
         if cell.get("cell_type") != "code":
             continue
         tags = (cell.get("metadata") or {}).get("tags") or []
-        if any(t in SKIP_TAGS for t in tags):
+        if any(t in skip_tags for t in tags):
             continue
         src = _source(cell)
         if not src.strip():
