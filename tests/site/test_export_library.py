@@ -335,3 +335,27 @@ def test_the_pp_ocrv4_port_as_a_library_reads_what_cpython_reads(browser, built_
         assert g[1] == w[1] == [4, 2]
         assert np.abs(np.array(g[0]) - np.array(w[0])).max() <= 2  # boxes within 2 px (the notebook's tolerance)
         assert abs(g[3] - w[3]) <= 1e-3  # onnxruntime-web vs onnxruntime: float32 sums in another order
+
+
+def test_a_self_contained_library_needs_nothing_but_its_folder(browser, built_site, tmp_path):
+    nb = write_notebook(tmp_path / "pipeline.ipynb", PIPELINE)
+    proc = export(nb, tmp_path / "out", "--library", "--self-contained", "--site", str(built_site))
+    assert proc.returncode == 0, proc.stderr
+    folder = tmp_path / "out" / "pipeline"
+    assert (folder / "static/pyodide/pyodide.asm.wasm").is_file() and json.loads((folder / "port.json").read_text())["base_url"] == "./"
+    server, url = serve_in_thread(folder, port=0)  # the folder alone: no site beside it
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(url + "example.html")
+        got = page.evaluate("""async (url) => {
+            const { loadPort } = await import(url + 'port.js');
+            const port = await loadPort({ onOutput: () => {} });
+            const r = await port.boxes(new ImageData(new Uint8ClampedArray(64 * 48 * 4).fill(255), 64, 48), { threshold: 100 });
+            port.close();
+            return r;
+        }""", url)
+    finally:
+        context.close()
+        server.shutdown()
+    assert got == [[0, 0, 64, 48]]

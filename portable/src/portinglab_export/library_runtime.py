@@ -151,13 +151,16 @@ class Port:
                              "traceback": "".join(traceback.format_exception(exc))}}
         return to_js(out, dict_converter=js.Object.fromEntries, create_pyproxies=False)
 
-    def direct(self, name: str, args, kwargs, repeat: int, fmt: str = "bgr") -> float:
-        """Seconds per call of the function itself, arguments converted once (the benchmark's baseline)."""
+    async def direct(self, name: str, args, kwargs, repeat: int, fmt: str = "bgr") -> float:
+        """Seconds per call of the function itself, arguments converted once (the benchmark's baseline).
+        A coroutine like `call`, so that a bridge may wait for onnxruntime-web synchronously in it."""
         fn = self.functions[name]
         self.stats = {"bytes_in": 0, "copies_in": 0, "bytes_out": 0, "copies_out": 0}
         py_args = [self._in(a, fmt) for a in args]
         py_kwargs = {str(k): self._in(v, fmt) for k, v in kwargs.object_entries()} if kwargs else {}
         t0 = time.perf_counter()
         for _ in range(repeat):
-            fn(*py_args, **py_kwargs)
+            result = fn(*py_args, **py_kwargs)
+            if inspect.isawaitable(result):
+                await result
         return (time.perf_counter() - t0) / repeat

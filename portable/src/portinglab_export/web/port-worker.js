@@ -133,7 +133,7 @@ async function call(m) {
   }
   if (m.type === "direct") {
     try {
-      return reply({ type: "direct", seconds: port.direct(m.name, pyodide.toPy(args, { depth: 1 }), kwargs, m.repeat, m.format) });
+      return reply({ type: "direct", seconds: await port.direct(m.name, pyodide.toPy(args, { depth: 1 }), kwargs, m.repeat, m.format) });
     } catch (e) {
       return reply({ type: "error", name: "Error", message: e.message, traceback: "" });
     }
