@@ -34,7 +34,7 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from browser import BrowserKernel, OffMachineGuard, launch  # noqa: E402
+from browser import BrowserKernel, guarded_context, launch  # noqa: E402
 from portinglab.serve import serve_in_thread  # noqa: E402
 from portinglab.site import build_site, verify_site  # noqa: E402
 
@@ -254,9 +254,7 @@ def main() -> int:
     try:
         with sync_playwright() as p:
             browser = launch(p)
-            ctx = browser.new_context()
-            guard = OffMachineGuard()
-            ctx.route("**/*", guard)
+            ctx, guard = guarded_context(browser)
             page = ctx.new_page()
             page.goto(url + "lab/index.html")
             kernel = BrowserKernel(page, timeout_ms=600_000)

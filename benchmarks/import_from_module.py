@@ -22,7 +22,7 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from browser import BrowserKernel, OffMachineGuard, launch  # noqa: E402
+from browser import BrowserKernel, guarded_context, launch  # noqa: E402
 from portinglab.serve import serve_in_thread  # noqa: E402
 from portinglab.site import verify_site  # noqa: E402
 
@@ -32,9 +32,7 @@ CELLS = {"cell": "import numpy as np\nimport cv2\n", "module": "import sys\nsys.
 
 
 def sample(browser, url: str, how: str) -> float:
-    ctx = browser.new_context()
-    guard = OffMachineGuard()
-    ctx.route("**/*", guard)
+    ctx, guard = guarded_context(browser)
     page = ctx.new_page()
     page.goto(url + "lab/index.html")
     kernel = BrowserKernel(page, timeout_ms=300_000)

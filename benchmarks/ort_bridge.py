@@ -31,7 +31,7 @@ import numpy as np  # noqa: E402
 import onnxruntime as cort  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from browser import BrowserKernel, OffMachineGuard, launch  # noqa: E402
+from browser import BrowserKernel, guarded_context, launch  # noqa: E402
 from portinglab import paths  # noqa: E402
 from portinglab.fetch import fetch_all  # noqa: E402
 from portinglab.pins import load_pins  # noqa: E402
@@ -115,9 +115,7 @@ def browser_side(site: Path, isolated: bool, runs: int) -> dict:
     try:
         with sync_playwright() as p:
             b = launch(p)
-            ctx = b.new_context()
-            guard = OffMachineGuard()
-            ctx.route("**/*", guard)
+            ctx, guard = guarded_context(b)
             page = ctx.new_page()
             page.goto(url + "lab/index.html")
             k = BrowserKernel(page, timeout_ms=600_000)

@@ -30,7 +30,7 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT / "portable/src"), str(ROOT / "tests
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from browser import OffMachineGuard, launch  # noqa: E402
+from browser import guarded_context, launch  # noqa: E402
 from export_helpers import export, hardlink_site, write_notebook  # noqa: E402
 from portinglab.serve import serve_in_thread  # noqa: E402
 from portinglab.site import verify_site  # noqa: E402
@@ -108,9 +108,7 @@ def main() -> int:
         try:
             with sync_playwright() as p:
                 browser = launch(p)
-                ctx = browser.new_context()
-                guard = OffMachineGuard()
-                ctx.route("**/*", guard)
+                ctx, guard = guarded_context(browser)
                 loads = []
                 for visit in ("cold", "warm"):
                     page = ctx.new_page()
@@ -126,9 +124,11 @@ def main() -> int:
                               str(args.site / "files"), "--name", "ocr_port")
                 assert proc.returncode == 0, proc.stderr
                 png = base64.b64encode((root / "exports/ocr_port/ppocr/receipt.png").read_bytes()).decode()
-                page = browser.new_context().new_page()
+                ocr_ctx, ocr_guard = guarded_context(browser)
+                page = ocr_ctx.new_page()
                 page.goto(f"{url}exports/ocr_port/example.html")
                 ocr = page.evaluate(OCR, [f"{url}exports/ocr_port/", png, 5])
+                assert not ocr_guard.attempts, ocr_guard.attempts
                 assert not guard.attempts, guard.attempts
                 browser.close()
         finally:

@@ -42,6 +42,14 @@ class OffMachineGuard:
             route.abort("blockedbyclient")
 
 
+def guarded_context(browser, **options):
+    """A new browser context in which every non-loopback request is aborted and recorded: (context, guard)."""
+    guard = OffMachineGuard()
+    context = browser.new_context(**options)
+    context.route("**/*", guard)
+    return context, guard
+
+
 def launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
 

@@ -17,7 +17,7 @@ import onnxruntime as cort
 import pytest
 from onnx import TensorProto, helper
 
-from browser import BrowserKernel, KernelError, OffMachineGuard
+from browser import BrowserKernel, KernelError, guarded_context
 from portinglab.serve import serve_in_thread
 
 MODELS = {
@@ -445,9 +445,7 @@ def test_threads_notice_and_cross_origin_isolated_threads(module_kernel, browser
     assert notices["threads"] == 1
     assert any("1 thread" in n and "cross-origin isolated" in n for n in notices["notices"])
     server, url = serve_in_thread(built_site, port=0, isolated=True)
-    guard = OffMachineGuard()
-    context = browser.new_context()
-    context.route("**/*", guard)
+    context, guard = guarded_context(browser)
     try:
         page = context.new_page()
         page.goto(url + "lab/index.html")

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from browser import guarded_context
 from export_helpers import PYTHON, export, hardlink_site, write_notebook
 from portinglab.serve import serve_in_thread
 
@@ -126,7 +127,7 @@ window.caught = (p) => p.then((v) => ({ ok: plain(v) }),
 @pytest.fixture(scope="module")
 def port_page(browser, library):
     folder, url, _ = library
-    context = browser.new_context()
+    context, guard = guarded_context(browser)
     page = context.new_page()
     page.goto(url + "example.html")
     phases = page.evaluate(OPEN, url)
@@ -134,6 +135,7 @@ def port_page(browser, library):
     page.evaluate(HELPERS)
     yield page
     context.close()
+    assert not guard.attempts, guard.attempts
 
 
 def test_images_arrays_and_json_give_what_cpython_gives(port_page, library):
@@ -251,7 +253,7 @@ def test_calls_run_in_order_and_a_signal_cancels_a_queued_one(port_page):
 
 def test_a_closed_port_and_missing_files_reject_clearly(browser, library):
     _, url, site = library
-    context = browser.new_context()
+    context, guard = guarded_context(browser)
     page = context.new_page()
     try:
         page.goto(url + "example.html")
@@ -266,6 +268,7 @@ def test_a_closed_port_and_missing_files_reject_clearly(browser, library):
         }""", [url, site])
     finally:
         context.close()
+    assert not guard.attempts, guard.attempts
     assert got[0] == "InvalidStateError: this port is closed"
     assert got[1].startswith("NetworkError: cannot load") and "nowhere/port.json: HTTP 404" in got[1]
     assert "cannot load Pyodide from" in got[2] and "no-site/static/pyodide/pyodide.js" in got[2]
@@ -310,7 +313,7 @@ def test_the_pp_ocrv4_port_as_a_library_reads_what_cpython_reads(browser, built_
     folder = root / "exports" / "ocr_port"
     assert [f["name"] for f in json.loads((folder / "port.json").read_text())["functions"]] == ["ocr"]
     sample = (folder / "ppocr" / "receipt.png").read_bytes()
-    context = browser.new_context()
+    context, guard = guarded_context(browser)
     page = context.new_page()
     try:
         page.goto(library[2] + "exports/ocr_port/example.html")
@@ -324,6 +327,7 @@ def test_the_pp_ocrv4_port_as_a_library_reads_what_cpython_reads(browser, built_
         }""", [library[2] + "exports/ocr_port/", base64.b64encode(sample).decode()])
     finally:
         context.close()
+    assert not guard.attempts, guard.attempts
     code = ("import json, runpy\nns = runpy.run_path('port_module.py')\n"
             "r = ns['ocr'](ns['load_image']('ppocr/receipt.png'))\n"
             "print(json.dumps([[b.ravel().tolist(), list(b.shape), t, float(s)] for b, t, s in r]))")
@@ -344,7 +348,7 @@ def test_a_self_contained_library_needs_nothing_but_its_folder(browser, built_si
     folder = tmp_path / "out" / "pipeline"
     assert (folder / "static/pyodide/pyodide.asm.wasm").is_file() and json.loads((folder / "port.json").read_text())["base_url"] == "./"
     server, url = serve_in_thread(folder, port=0)  # the folder alone: no site beside it
-    context = browser.new_context()
+    context, guard = guarded_context(browser)
     page = context.new_page()
     try:
         page.goto(url + "example.html")
@@ -358,4 +362,5 @@ def test_a_self_contained_library_needs_nothing_but_its_folder(browser, built_si
     finally:
         context.close()
         server.shutdown()
+    assert not guard.attempts, guard.attempts
     assert got == [[0, 0, 64, 48]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from browser import OffMachineGuard, cell_outputs, open_notebook, run_all_cells
+from browser import cell_outputs, guarded_context, open_notebook, run_all_cells
 from conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
@@ -142,9 +142,7 @@ def test_after_a_visit_the_lab_works_with_the_server_gone(browser, built_site):
     from portinglab.serve import serve_in_thread
 
     server, url = serve_in_thread(built_site, port=0)
-    guard = OffMachineGuard()
-    context = browser.new_context()
-    context.route("**/*", guard)
+    context, guard = guarded_context(browser)
     page = context.new_page()
     try:
         page.goto(url + "lab/index.html")

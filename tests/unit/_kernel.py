@@ -31,6 +31,18 @@ assert KERNEL_SRC not in Path(real_cv2.__file__).parents, real_cv2.__file__
 assert KERNEL_SRC not in Path(real_ort.__file__).parents, real_ort.__file__
 
 
+def kernel_cases():
+    """tests/kernel's cv2 differential cases (`cv2_cases`, `cv2_generated_cases`), which the browser tier runs
+    against opencv.js: here their arguments and opencv-python's results feed the bridge's Python half."""
+    cases = str(ROOT / "tests" / "kernel")
+    if cases not in sys.path:
+        sys.path.append(cases)
+    import cv2_cases
+    import cv2_generated_cases
+
+    return cv2_cases, cv2_generated_cases
+
+
 def load(name: str, path: Path):
     """The module (or package, given its `__init__.py`) at `path`, imported as `name`."""
     package = path.name == "__init__.py"
