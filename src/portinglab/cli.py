@@ -95,6 +95,29 @@ def _contracts(args) -> int:
     return 0
 
 
+def _parity(args) -> int:
+    from .parity import ParityError, run_parity
+    from .parity.report import text_summary
+
+    only = {int(x) for x in args.only.split(",")} if args.only else None
+    site = Path(args.site) if args.site else paths.OUTPUT
+    try:
+        rep = run_parity(Path(args.notebook), Path(args.out) if args.out else None, site, rtol=args.rtol,
+                         atol=args.atol, only=only, reference_only=args.reference_only,
+                         drive=Path(args.drive) if args.drive else (site / "files" if (site / "files").is_dir() else None))
+    except (ParityError, OSError, ValueError) as exc:
+        print(f"portlab parity: {exc}", file=sys.stderr)
+        return 2
+    stem = Path(args.notebook).stem
+    where = Path(args.out) if args.out else Path(args.notebook).parent
+    if args.reference_only:
+        print(f"[parity] reference of {len(rep['cells'])} cells (CPython) -> {where / (stem + '.parity.json')}")
+        return 0
+    print(text_summary(rep))
+    print(f"[parity] {where / (stem + '.parity.json')}, {where / (stem + '.parity.html')}")
+    return 0 if rep["passed"] else 1
+
+
 def _scan(args) -> int:
     from portinglab_scan import scan
     from portinglab_scan.sources import ScanError
@@ -145,6 +168,17 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("contracts", help="regenerate the TypeScript of the Python<->TypeScript contracts (README: who talks to whom)")
     c.add_argument("--check", action="store_true", help="write nothing; fail when a generated file differs")
     c.set_defaults(run=_contracts)
+
+    pa = sub.add_parser("parity", help="run a notebook in CPython and in the browser, compare cell by cell (docs/parity.md)")
+    pa.add_argument("notebook", help="the .ipynb file (never modified)")
+    pa.add_argument("--out", "-o", default=None, help="folder for NB.parity.json / .html (default: beside the notebook)")
+    pa.add_argument("--site", default=None, help="the built site whose kernel runs the browser side (default: _output)")
+    pa.add_argument("--rtol", type=float, default=None, help="float tolerance, relative (default: per dtype)")
+    pa.add_argument("--atol", type=float, default=None, help="float tolerance, absolute (default: per dtype)")
+    pa.add_argument("--only", default=None, metavar="CELLS", help="comma-separated cell numbers to compare (others: skipped)")
+    pa.add_argument("--drive", default=None, help="folder the lab's /drive/ stands for (default: <site>/files)")
+    pa.add_argument("--reference-only", action="store_true", help="CPython only: write NB.parity.json as a reference")
+    pa.set_defaults(run=_parity)
 
     sc = sub.add_parser("scan", help="porting readiness of a folder, .py, notebook, wheel, sdist or requirements file")
     sc.add_argument("path", help="what to scan")

@@ -110,11 +110,11 @@ def test_an_array_becomes_the_mat_opencv_python_makes(dtype):
             assert got.flags.c_contiguous and np.array_equal(got, arr)
             assert mats.geometry(got) == _opencv_python_mat(arr), (shape, arr.strides)
             assert mats.array_shape(*mats.geometry(got))[1] == dtype
-    for scalar in (3, 2.5, np.float64(1.5), True, (1, 2, 3), [4.0, 5.0]):
+    for scalar in (3, 2.5, np.float64(1.5), True, (1, 2, 3)):
         got = mats.as_mat_array(scalar, "src", "f")
         assert mats.geometry(got) == _opencv_python_mat(scalar) and got.dtype == np.float64
     # more lenient than opencv-python (which refuses numpy scalars other than float64): taken as a Scalar
-    for scalar in (np.float32(1.5), np.int32(3), (np.float32(1), 2)):
+    for scalar in (np.float32(1.5), np.int32(3), (np.float32(1), 2), [4.0, 5.0]):
         with pytest.raises(cv2.error, match="not a numpy array, neither a scalar|not a numerical tuple"):
             cv2.utils.dumpInputArray(scalar)
         assert mats.geometry(mats.as_mat_array(scalar, "src", "f"))[1:] == (1, cv2.CV_64F)
@@ -357,7 +357,11 @@ def test_packed_arguments_parse_as_bridge_js_reads_them():
             if kind in ("mat", "io") and wire_kind in ("mat", "io"):
                 ptr, nbytes, rows, cols, typ = fields
                 arr = next(a for a in keep if a.ctypes.data == ptr)
-                assert arr.nbytes == nbytes and np.array_equal(arr, np.asarray(given, dtype=arr.dtype).reshape(arr.shape))
+                assert arr.nbytes == nbytes
+                if isinstance(given, np.ndarray):
+                    assert np.array_equal(arr, given), (key, pname)
+                else:  # a number or a tuple of numbers: a Scalar-like column of float64
+                    assert arr.reshape(-1).tolist()[:np.size(given)] == np.ravel(given).tolist(), (key, pname)
                 assert (rows, cols, typ) == _opencv_python_mat(given), (key, pname)
                 checked_mats += 1
             elif kind == "io":
@@ -422,19 +426,19 @@ def test_a_list_of_int64_points_becomes_int32_mats():
 
 
 def test_defaults_fill_the_omitted_arguments_up_to_an_arity_opencv_js_has():
-    v = FUNCTIONS["GaussianBlur"].variants[0]  # GaussianBlur(src, ksize, sigmaX[, dst[, sigmaY[, borderType]]])
+    v = FUNCTIONS["boxFilter"].variants[0]  # boxFilter(src, ddepth, ksize[, dst[, anchor[, normalize[, borderType]]]])
     img = np.zeros((4, 5), np.uint8)
-    k, flat = v.pack(v.bind((img, (3, 3), 1.0), {}), [])
-    parsed = _parse_wire(flat, k)
-    assert k in v.arities and [p[0] for p in parsed][:4] == ["mat", "out", "size", "num"]
-    k2, flat2 = v.pack(v.bind((img, (3, 3), 1.0), {"borderType": cv2.BORDER_REPLICATE}), [])
-    assert k2 >= k and _parse_wire(flat2, k2)[-1] == ("enum", [cv2.BORDER_REPLICATE], [])
-    with pytest.raises(invoke.Refused, match="missing required argument 'sigmaX'"):
-        v.bind((img, (3, 3)), {})
-    with pytest.raises(invoke.Refused, match=r"given by name \('ksize'\) and position \(2\)"):
-        v.bind((img, (3, 3)), {"ksize": (3, 3)})
-    with pytest.raises(invoke.Refused, match="takes at most 6 arguments"):
-        v.bind((img,) * 7, {})
+    k, flat = v.pack(v.bind((img, -1, (3, 3)), {}), [])
+    assert k == 4 and [p[0] for p in _parse_wire(flat, k)] == ["mat", "out", "num", "size"]
+    k, flat = v.pack(v.bind((img, -1, (3, 3)), {"borderType": cv2.BORDER_REPLICATE}), [])
+    assert k == 7 and _parse_wire(flat, k)[3:] == [("size", [3, 3], []), ("point", [-1, -1], []), ("bool", [1], []),
+                                                   ("num", [cv2.BORDER_REPLICATE], [])]
+    with pytest.raises(invoke.Refused, match="missing required argument 'ksize'"):
+        v.bind((img, -1), {})
+    with pytest.raises(invoke.Refused, match=r"given by name \('ddepth'\) and position \(2\)"):
+        v.bind((img, -1, (3, 3)), {"ddepth": -1})
+    with pytest.raises(invoke.Refused, match="takes at most 7 arguments"):
+        v.bind((img,) * 8, {})
 
 
 def test_an_unknown_default_must_be_passed():
@@ -487,6 +491,12 @@ class DescribedBridge:
         assert len(nums) == len(fields), (name, value)
         self.items += [RES["struct"], STRUCTS.index(name), *nums]
 
+    def records(self, name, values):
+        """A vector of structs: (N, fields) arrays, KeyPoints / DMatches (as opencv-python's objects)."""
+        if isinstance(values, np.ndarray):
+            return [[float(x) for x in row] for row in values.reshape(len(values), -1)]
+        return [[float(_field(v, f)) for f in WIRE["structs"][name]["fields"]] for v in values]
+
     def describe(self, variant, values):
         ret = variant.ret
         value = values.get("retval")
@@ -494,10 +504,15 @@ class DescribedBridge:
             self.items.append(RES["none"])
         elif ret in ("int", "float", "bool"):
             self.items += [RES["num"], float(value)]
+        elif ret == "str":
+            self.items += [RES["str"], len(self._strings)]
+            self._strings.append(value)
         elif ret == "mat":
             self.mat(value)
         elif ret.startswith("struct:"):
             self.struct(ret[7:], value)
+        elif ret == "vec:StringVector":
+            self.strs(value)
         elif ret.startswith("obj:"):
             self.items += [RES["obj"], len(self._objects)]
             self._objects.append(Handle(type(value).__name__))
@@ -514,17 +529,31 @@ class DescribedBridge:
                     rows, cols, cn = (*a.shape, 1)[:3]
                     self.items += [rows, cols, cv2.CV_MAKETYPE(DEPTH[a.dtype], cn), a.nbytes]
                 self.pending.append(arrays)
-            elif kind == "out_pointvec":
-                pts = np.asarray(value).reshape(-1, 2)
-                self.items += [RES["structs"], STRUCTS.index("Point"), len(pts), *pts.reshape(-1).tolist()]
-            else:
-                raise AssertionError(f"no encoder for {kind}")
+            elif kind in ("out_intvec", "out_floatvec", "out_doublevec"):
+                nums = np.ravel(value).tolist() if len(value) else []
+                self.items += [RES["nums"], len(nums), *nums]
+            elif kind == "out_strvec":
+                self.strs(value)
+            elif kind == "out_dmatchvecvec":
+                self.items += [RES["structvecs"], STRUCTS.index("DMatch"), len(value)]
+                for inner in value:
+                    rows = self.records("DMatch", inner)
+                    self.items += [len(rows), *[x for r in rows for x in r]]
+            else:  # out_pointvec, out_rectvec, out_keypointvec, out_dmatchvec: a vector of one struct
+                struct = {"out_pointvec": "Point", "out_rectvec": "Rect", "out_keypointvec": "KeyPoint",
+                          "out_dmatchvec": "DMatch"}[kind]
+                rows = self.records(struct, np.asarray(value).reshape(-1, 2) if struct == "Point" else value)
+                self.items += [RES["structs"], STRUCTS.index(struct), len(rows), *[x for r in rows for x in r]]
         count = 1 + len(variant.outs)
         area = np.zeros(wire.HEADER + len(self.items))
         held = 1 if (self.pending or self._strings or self._objects) else 0
         area[:wire.HEADER] = [wire.STATUS["ok"], count, len(area), held, 0]
         area[wire.HEADER:] = self.items
         return area
+
+    def strs(self, value):
+        self.items += [RES["strs"], len(value), *range(len(self._strings), len(self._strings) + len(value))]
+        self._strings += list(value)
 
     # what _results calls on H
     def strings(self):
@@ -542,6 +571,13 @@ class DescribedBridge:
             ctypes.memmove(ptr, data, len(data))
 
 
+def _field(obj, path):
+    """A struct field of an opencv-python value by wire.json's path (`pt.x` of a KeyPoint: its pt[0])."""
+    for part in path.split("."):
+        obj = obj[{"x": 0, "y": 1}[part]] if isinstance(obj, tuple) else getattr(obj, part)
+    return obj
+
+
 def _leaves(value):
     if isinstance(value, (tuple, list)):
         for v in value:
@@ -554,9 +590,27 @@ def _plain(value):
     """Results made comparable across the two cv2s: objects by their class name."""
     if isinstance(value, (tuple, list)):
         return type(value)(_plain(v) for v in value)
+    if type(value).__name__ in ("KeyPoint", "DMatch"):  # opencv-python's or ours (structs.py)
+        return (type(value).__name__, *[_field(value, f) for f in WIRE["structs"][type(value).__name__]["fields"]])
     if isinstance(value, invoke.CvObject) or type(value).__module__.startswith("cv2"):
         return ("object", type(value).__name__.rsplit("_", 1)[-1])
     return value
+
+
+def _shape_of(value):
+    """The structure of a result: container types (tuple vs list), array dtypes and shapes, leaf types."""
+    if isinstance(value, (tuple, list)):
+        return type(value).__name__, [_shape_of(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return "ndarray", str(value.dtype), value.shape
+    return type(value).__name__
+
+
+def _differences(real, got) -> list[str]:
+    real, got = _plain(real), _plain(got)
+    if _shape_of(real) != _shape_of(got):
+        return [f"structure {_shape_of(real)} expected, got {_shape_of(got)}"]
+    return cv2_cases.compare(real, got)
 
 
 def test_results_come_back_as_opencv_python_returns_them():
@@ -581,13 +635,66 @@ def test_results_come_back_as_opencv_python_returns_them():
         H = DescribedBridge()
         area = H.describe(v, values)
         got = v._results(H, area, v.bind(tuple(args), kwargs))
-        problems = cv2_cases.compare(_plain(real), _plain(got))
+        problems = _differences(real, got)
         assert not problems, (key, problems)
         compared += 1
         by_result.add(v.ret.split(":")[0] if v.ret else None)
         by_result.update(a[1] for a in v.outs)
     assert compared > 200
     assert by_result >= {None, "int", "float", "bool", "mat", "struct", "obj", "out", "io", "out_mats"}, by_result
+
+
+TEX = "cv2.cvtColor(cv2.resize(img, (256, 192), interpolation=cv2.INTER_NEAREST), cv2.COLOR_BGR2GRAY)"
+#: (class, method, the opencv-python object, the arguments): a method of each result kind functions do not have
+METHOD_CASES = [
+    ("Feature2D", "detect", "cv2.ORB_create(40)", f"({TEX},)"),
+    ("Feature2D", "detectAndCompute", "cv2.ORB_create(40)", f"({TEX}, None)"),
+    ("Feature2D", "getDefaultName", "cv2.ORB_create()", "()"),
+    ("AKAZE", "getNOctaves", "cv2.AKAZE_create(nOctaves=3)", "()"),
+    ("AKAZE", "getThreshold", "cv2.AKAZE_create(threshold=0.25)", "()"),
+    ("DescriptorMatcher", "match", "cv2.BFMatcher(cv2.NORM_HAMMING)", f"(d, d[::-1].copy())"),
+    ("DescriptorMatcher", "knnMatch", "cv2.BFMatcher(cv2.NORM_HAMMING)", f"(d, d, 2)"),
+    ("DescriptorMatcher", "empty", "cv2.BFMatcher(cv2.NORM_HAMMING)", "()"),
+    ("CascadeClassifier", "detectMultiScale3", "cv2.CascadeClassifier(cv2.data.haarcascades + "
+     "'haarcascade_frontalface_default.xml')", "(sgray, 1.2, 2, 0, (10, 10), (100, 100), True)"),
+    ("HOGDescriptor", "detectMultiScale", "cv2.HOGDescriptor()", "(np.zeros((128, 64), np.uint8),)"),
+    ("CLAHE", "getTilesGridSize", "cv2.createCLAHE(2.0, (4, 6))", "()"),
+    ("AlignMTB", "calculateShift", "cv2.createAlignMTB()", "(sgray, np.roll(sgray, 2, axis=1))"),
+    ("dnn.Net", "getUnconnectedOutLayersNames", "cv2.dnn.readNetFromONNX(relu_model)", "()"),
+    ("GraphicalCodeDetector", "detectAndDecodeMulti", "cv2.QRCodeDetector()", "(img,)"),
+]
+
+
+def _relu_model() -> np.ndarray:
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "relu",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 2, 2])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 1, 2, 2])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
+    return np.frombuffer(model.SerializeToString(), np.uint8)
+
+
+@pytest.mark.parametrize("cls, method, make, args", METHOD_CASES, ids=[f"{c}.{m}" for c, m, *_ in METHOD_CASES])
+def test_method_results_come_back_as_opencv_python_returns_them(cls, method, make, args):
+    from portinglab_kernel.opencv.generated import CLASSES
+
+    scope = {"cv2": cv2, "np": np, **{k: v.copy() for k, v in INPUTS.items()}}
+    scope["relu_model"] = _relu_model()
+    scope["d"] = cv2.ORB_create(40).detectAndCompute(eval(TEX, scope), None)[1]  # noqa: S307
+    args = eval(args, scope)  # noqa: S307
+    real = getattr(eval(make, scope), method)(*args)  # noqa: S307
+    for v in CLASSES[cls][1][method]:
+        try:
+            bound = v.bind(args, {})
+            v.pack(bound, [])
+        except invoke.Refused:
+            continue
+        break
+    values = {v.returns[0]: real} if len(v.returns) == 1 else dict(zip(v.returns, real))
+    H = DescribedBridge()
+    got = v._results(H, H.describe(v, values), bound)
+    assert not _differences(real, got), (real, got)
 
 
 def test_a_result_area_too_small_is_grown_and_read_again():

@@ -24,3 +24,12 @@ def test_an_unknown_font_raises_as_opencv_python():
             assert exc.code == -211
         except Exception as exc:  # ours raises its own cv2.error class (the kernel's)
             assert type(exc).__name__ == "error" and exc.code == -211
+
+
+def test_every_glyph_of_every_font_alone():
+    """Each advance of fonts.py's tables (every ASCII glyph; Cyrillic in FONT_HERSHEY_COMPLEX), one at a time."""
+    glyphs = [chr(c) for c in range(32, 127)] + [chr(c) for c in range(0x410, 0x450)] + ["é", "\u4e2d"]
+    faces = [*range(8), *(16 | f for f in range(8))]
+    differ = [(g, f) for f in faces for g in glyphs
+              if cv2.getTextSize(g, f, 1.0, 1) != functions.getTextSize(g, f, 1.0, 1)]
+    assert not differ, differ[:10]
