@@ -164,7 +164,10 @@ def compare_values(name: str, n: dict, b: dict, rtol=None, atol=None) -> Finding
 def _combine(what: str, parts: list[Finding]) -> Finding:
     status = worst(p.status for p in parts)
     bad = [p for p in parts if p.status == status and status != "exact"]
-    return Finding(what, status, f"{bad[0].what}: {bad[0].detail}" if bad else "", bad[0].data if bad else {})
+    if not bad:
+        return Finding(what, status)
+    inner = bad[0].detail if bad[0].detail.startswith("value ") else f"{bad[0].what}: {bad[0].detail}"  # the innermost
+    return Finding(what, status, inner, bad[0].data)
 
 
 def heat_map(n: np.ndarray, b: np.ndarray) -> str | None:

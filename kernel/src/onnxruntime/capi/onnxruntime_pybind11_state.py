@@ -1,4 +1,4 @@
-"""The exception classes of onnxruntime's native module, under the same names.
+"""The exception classes and the option / metadata classes of onnxruntime's native module, under the same names.
 
 In CPython these come from the pybind11 extension; code written against them
 (`except onnxruntime.capi.onnxruntime_pybind11_state.InvalidArgument:`) runs
@@ -21,4 +21,13 @@ from portinglab_kernel.ort.errors import (  # noqa: F401
     NotFound,
     NotImplemented,
     RuntimeException,
+)
+from portinglab_kernel.ort.session import (  # noqa: F401
+    ExecutionMode,
+    ExecutionOrder,
+    GraphOptimizationLevel,
+    ModelMetadata,
+    NodeArg,
+    RunOptions,
+    SessionOptions,
 )

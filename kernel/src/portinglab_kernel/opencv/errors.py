@@ -9,9 +9,12 @@ from __future__ import annotations
 import re
 
 # "OpenCV(4.12.0) /path/resize.cpp:4208: error: (-215:Assertion failed) !ssize.empty() in function 'resize'"
+# (an error name may hold parentheses: "(-206:Bad flag (parameter or structure field))"), or, where the error
+# text has several lines (CV_Check*: wrong channel counts ...), the text after the function:
+# "OpenCV(4.12.0) /path/x.hpp:92: error: (-15:Bad number of channels) in function 'f'\n> Invalid number of ..."
 _CV_MESSAGE = re.compile(
-    r"OpenCV\([^)]*\) (?P<file>.*?):(?P<line>-?\d+): error: \((?P<code>-?\d+):(?P<errname>[^)]*)\) "
-    r"(?P<err>.*?) in function '(?P<func>[^']*)'", re.S)
+    r"OpenCV\([^)]*\) (?P<file>.*?):(?P<line>-?\d+): error: \((?P<code>-?\d+):(?P<errname>.*?)\) "
+    r"(?:in function '(?P<lfunc>[^']*)'\n(?P<lines>.*)|(?P<err>.*?) in function '(?P<func>[^']*)')", re.S)
 
 
 class error(Exception):  # noqa: N801 - the name opencv-python uses
@@ -29,6 +32,8 @@ def from_opencv_message(msg: str) -> error:
     m = _CV_MESSAGE.search(msg)
     if not m:
         return error(msg)
+    if m["lfunc"] is not None:
+        return error(msg, int(m["code"]), m["lines"], m["lfunc"], m["file"], int(m["line"]))
     return error(msg, int(m["code"]), m["err"], m["func"], m["file"], int(m["line"]))
 
 

@@ -126,6 +126,8 @@ class RunOptions:
         self._config[str(key)] = str(value)
 
     def get_run_config_entry(self, key: str) -> str:
+        if key not in self._config:
+            raise RuntimeError(f"RunOptions does not have configuration with key: {key}")
         return self._config[key]
 
     def _to_js(self):
@@ -537,3 +539,11 @@ class InferenceSession:
             self.release()
         except Exception:
             pass
+
+
+# where onnxruntime defines them, so `type(x).__module__`, reprs and code that imports them from there see the
+# same names as in CPython (tests/unit: checked against the real onnxruntime)
+for _cls in (SessionOptions, RunOptions, NodeArg, ModelMetadata, GraphOptimizationLevel, ExecutionMode, ExecutionOrder):
+    _cls.__module__ = "onnxruntime.capi.onnxruntime_pybind11_state"
+InferenceSession.__module__ = "onnxruntime.capi.onnxruntime_inference_collection"
+del _cls
