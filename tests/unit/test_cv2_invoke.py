@@ -260,7 +260,7 @@ def _all_forms_bridged(name) -> bool:
 
 
 def test_arguments_are_taken_or_refused_as_opencv_python_does(no_browser):
-    seen, same, skipped = 0, 0, []
+    compared, skipped, unbridged = 0, [], []
     for key, name, arg_exprs, kwarg_exprs in CALLS:
         args, kwargs = _evaluate(arg_exprs, kwarg_exprs)
         if any(type(v).__module__.startswith("cv2") for v in [*args, *kwargs.values()]):
@@ -281,9 +281,9 @@ def test_arguments_are_taken_or_refused_as_opencv_python_does(no_browser):
             if i is not None:
                 a[i] = value
             ours, ours_exc = _run_ours(name, a, kw if what == "unknown keyword" else kw2)
-            seen += 1
             if real in ("ok", "runtime"):  # opencv-python took the arguments (OpenCV itself may then refuse)
-                if ours != "taken" and ("browser" in str(ours_exc) or not _all_forms_bridged(name)):
+                if ours != "taken" and not _all_forms_bridged(name):
+                    unbridged.append((key, what))  # a form the bridge lacks (docs/cv2-coverage.md says why)
                     continue
                 assert ours == "taken", (key, what, str(ours_exc))
             else:
@@ -292,9 +292,8 @@ def test_arguments_are_taken_or_refused_as_opencv_python_does(no_browser):
                     assert type(ours_exc).__name__ == type(real_exc).__name__, (key, what, ours_exc, real_exc)
                     if isinstance(ours_exc, our_error):
                         assert ours_exc.code == -5 and "Overload resolution failed" in ours_exc.msg
-            same += 1
-    assert seen == same and seen > 2000, (seen, same)
-    assert len(skipped) <= 3, skipped
+            compared += 1
+    assert compared > 2000 and len(skipped) <= 3 and len(unbridged) <= 3, (compared, skipped, unbridged)
 
 
 @pytest.mark.xfail(strict=True, reason="known divergence (reported): where opencv-python has two overloads and the "
@@ -652,8 +651,8 @@ METHOD_CASES = [
     ("Feature2D", "getDefaultName", "cv2.ORB_create()", "()"),
     ("AKAZE", "getNOctaves", "cv2.AKAZE_create(nOctaves=3)", "()"),
     ("AKAZE", "getThreshold", "cv2.AKAZE_create(threshold=0.25)", "()"),
-    ("DescriptorMatcher", "match", "cv2.BFMatcher(cv2.NORM_HAMMING)", f"(d, d[::-1].copy())"),
-    ("DescriptorMatcher", "knnMatch", "cv2.BFMatcher(cv2.NORM_HAMMING)", f"(d, d, 2)"),
+    ("DescriptorMatcher", "match", "cv2.BFMatcher(cv2.NORM_HAMMING)", "(d, d[::-1].copy())"),
+    ("DescriptorMatcher", "knnMatch", "cv2.BFMatcher(cv2.NORM_HAMMING)", "(d, d, 2)"),
     ("DescriptorMatcher", "empty", "cv2.BFMatcher(cv2.NORM_HAMMING)", "()"),
     ("CascadeClassifier", "detectMultiScale3", "cv2.CascadeClassifier(cv2.data.haarcascades + "
      "'haarcascade_frontalface_default.xml')", "(sgray, 1.2, 2, 0, (10, 10), (100, 100), True)"),

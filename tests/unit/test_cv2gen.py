@@ -133,3 +133,23 @@ def test_check_reports_a_generated_file_that_differs(tmp_path, monkeypatch):
     assert emit.write_or_check({"functions": "# generated\n"}, check=True) == [edited]
     assert edited.read_text() == "# hand-edited\n"
     assert emit.write_or_check({"functions": "# hand-edited\n"}, check=True) == []
+
+
+def test_the_generated_files_are_what_emit_writes_from_the_committed_ir():
+    """emit.py (and cv2gen/fonts.py's writer) reproduce, byte for byte, every committed output from the committed IR,
+    opencv-python's constants and the font metrics (the build's check also re-derives the IR from the pinned sources)."""
+    sys.path.insert(0, str(ROOT / "src"))
+    import cv2
+
+    from portinglab.cv2gen import emit
+    from portinglab.cv2gen.fonts import FACES
+
+    fonts = _module("generated_fonts", CV / "fonts.py")
+    consts = _module("generated_constants", CV / "constants.py")
+    constants = {n: v for n, v in vars(cv2).items() if type(v) is int and not n.startswith("_")}
+    constants.update({f"{m}.{n}": getattr(getattr(cv2, m), n) for m, names in consts.SUBMODULES.items() for n in names})
+    files = emit.render(IR, constants, fonts.FONTS)
+    assert set(files) == set(emit.OUTPUTS)
+    for key, text in files.items():
+        assert emit.OUTPUTS[key].read_text(encoding="utf-8") == text, key
+    assert fonts.FACES == FACES

@@ -68,3 +68,67 @@ def test_with_jspi_it_loads_then_finds(finder, monkeypatch, tmp_path):
     spec = finder.SiteFinder.find_spec("scipy")
     assert loads == [["scipy"]] and spec is not None and spec.origin.startswith(str(tmp_path))
     assert finder.SiteFinder.loaded["scipy"] == ("scipy", 0.01)
+
+
+def test_an_import_inside_a_module_loads_the_modules_other_imports_in_one_batch(finder, monkeypatch, tmp_path):
+    """`import fake_a` in a file of the drive: it and the file's other shipped, unloaded imports load at once."""
+    import ast
+
+    finder.state["jspi"] = True
+    code = types.ModuleType("pyodide.code")  # Pyodide's find_imports: the top-level names a source imports
+    code.find_imports = lambda src: sorted({(a.name if isinstance(n, ast.Import) else n.module).split(".")[0]
+                                            for n in ast.walk(ast.parse(src)) if isinstance(n, (ast.Import, ast.ImportFrom))
+                                            for a in (n.names if isinstance(n, ast.Import) else [n])})
+    monkeypatch.setitem(sys.modules, "pyodide.code", code)
+    lock = {"numpy": "numpy", "plab_fake_a": "fake-a", "plab_fake_b": "fake-b", "js": "never-asked"}
+    sys.modules["pyodide_js"]._api._import_name_to_package_name.get = lock.get
+    site_packages = tmp_path / "site-packages"
+    site_packages.mkdir()
+    loads = []
+
+    def load(packages):  # Pyodide's loadPackage: the packages appear in site-packages
+        loads.append(list(packages))
+        for package in packages:
+            name = "plab_" + package.replace("-", "_")
+            (site_packages / name).mkdir()
+            (site_packages / name / "__init__.py").write_text(f"NAME = {name!r}\n")
+            (site_packages / name / "sub.py").write_text("")
+        return 0.25
+
+    monkeypatch.setattr(finder, "_load", load)
+    (tmp_path / "plab_user_mod.py").write_text("import os\nimport numpy\nimport js\nimport plab_fake_a\n"
+                                               "from plab_fake_b import sub\nimport plab_fake_a as again\n")
+    monkeypatch.setattr(sys, "path", [str(tmp_path), str(site_packages), *sys.path])
+    monkeypatch.setattr(sys, "meta_path", [*sys.meta_path, finder.SiteFinder])
+    monkeypatch.setitem(sys.modules, "js", types.ModuleType("js"))
+    try:
+        import plab_user_mod
+    finally:
+        for name in ("plab_user_mod", "plab_fake_a", "plab_fake_b", "plab_fake_b.sub"):
+            sys.modules.pop(name, None)
+    assert loads == [["fake-a", "fake-b"]]  # one batch; numpy is loaded already; js is Pyodide's own
+    assert plab_user_mod.plab_fake_a.NAME == "plab_fake_a" and plab_user_mod.sub.__name__ == "plab_fake_b.sub"
+    assert finder.SiteFinder.loaded["plab_fake_a"] == ("fake-a", 0.25) and "plab_fake_b" not in finder.SiteFinder.loaded
+    assert finder.SiteFinder.loading == set()
+
+
+def test_the_finder_never_recurses_and_waits_for_pyodides_api(finder):
+    finder.SiteFinder.loading.add("cv2")
+    try:
+        assert finder.SiteFinder.find_spec("cv2") is None  # being loaded: its own import inside the load
+    finally:
+        finder.SiteFinder.loading.discard("cv2")
+
+    def not_up(name):
+        raise AttributeError("_import_name_to_package_name")
+
+    sys.modules["pyodide_js"]._api._import_name_to_package_name.get = not_up
+    assert finder.SiteFinder.find_spec("torch") is None  # interpreter start: not even the hints yet
+
+
+def test_every_hint_names_what_to_use_instead(finder):
+    for name, hint in finder.HINTS.items():
+        with pytest.raises(ModuleNotFoundError) as exc:
+            finder.SiteFinder.find_spec(name)
+        assert str(exc.value) == f"No module named {name!r}: {hint}" and exc.value.name == name
+        assert "`" in hint or "cv2" in hint or "numpy" in hint or "PIL" in hint, hint
