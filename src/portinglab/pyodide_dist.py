@@ -54,7 +54,10 @@ def read_core(core_tgz: Path, core_files: tuple[str, ...]) -> dict[str, bytes]:
     out = {}
     with tarfile.open(core_tgz, "r:gz") as tar:
         for name in core_files:
-            member = tar.extractfile(f"package/{name}")
+            try:
+                member = tar.extractfile(f"package/{name}")
+            except KeyError:  # not in the tarball (None: there, but not a file)
+                member = None
             if member is None:
                 raise AssetError(f"{core_tgz.name} has no package/{name}")
             out[name] = member.read()

@@ -143,7 +143,10 @@ def stage_vendor(fetched: Fetched, site: Path) -> dict[str, dict]:
         base = f"{paths.VENDOR_DIR}/{pin.name}/{pin.version}/"
         with tarfile.open(tgz, "r:gz") as tar:
             for file in pin.files:
-                member = tar.extractfile(f"package/{file}")
+                try:
+                    member = tar.extractfile(f"package/{file}")
+                except KeyError:  # not in the tarball (None: there, but not a file)
+                    member = None
                 if member is None:
                     raise AssetError(f"{pin.spec} has no file {file}")
                 target = site / base / file
