@@ -2,7 +2,7 @@ import { Cell } from '@jupyterlab/cells';
 import { NotebookPanel } from '@jupyterlab/notebook';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { CopiesModel } from './model';
-import { formatBytes, summary, untimedNote } from './types';
+import { PARITY_SIGNS, formatBytes, summary, untimedNote } from './types';
 
 const BADGE = 'jp-PortingLabCopies-badge';
 
@@ -43,9 +43,11 @@ export class BadgeManager {
     }
     const count = (cell.model as any).executionCount as number | null;
     const report = this._model.enabled ? this._model.report(count) : undefined;
+    const parity = this._model.parity(count);
     const host = (cell.node.querySelector('.jp-Cell-inputWrapper') as HTMLElement | null) ?? cell.node;
     let badge = host.querySelector(`:scope > .${BADGE}`) as HTMLElement | null;
-    if (!report || (!report.totals.count && !report.proxies.alive)) {
+    const copied = report && (report.totals.count || report.proxies.alive);
+    if (!copied && !parity) {
       badge?.remove();
       return;
     }
@@ -59,25 +61,41 @@ export class BadgeManager {
       };
       host.append(badge);
     }
-    badge.dataset.executionCount = String(report.execution_count);
-    badge.dataset.bytes = String(report.totals.bytes);
-    badge.dataset.count = String(report.totals.count);
+    badge.dataset.executionCount = String(count);
     const trans = this._trans;
-    badge.textContent =
-      summary(report.totals, trans) +
-      (report.proxies.alive
-        ? ' · ' + trans._n('%1 proxy alive', '%1 proxies alive', report.proxies.alive)
-        : '');
-    badge.title = [
-      trans.__(
-        '%1 bytes copied (%2); open the Memory copies panel',
-        report.totals.bytes.toLocaleString('en-US'),
-        formatBytes(report.totals.bytes)
-      ),
-      untimedNote(report.totals, trans)
-    ]
-      .filter(Boolean)
-      .join('\n');
+    const parts: string[] = [];
+    const titles: string[] = [];
+    if (report && copied) {
+      badge.dataset.bytes = String(report.totals.bytes);
+      badge.dataset.count = String(report.totals.count);
+      parts.push(
+        summary(report.totals, trans) +
+          (report.proxies.alive
+            ? ' · ' + trans._n('%1 proxy alive', '%1 proxies alive', report.proxies.alive)
+            : '')
+      );
+      titles.push(
+        trans.__(
+          '%1 bytes copied (%2); open the Memory copies panel',
+          report.totals.bytes.toLocaleString('en-US'),
+          formatBytes(report.totals.bytes)
+        ),
+        untimedNote(report.totals, trans)
+      );
+    } else {
+      delete badge.dataset.bytes;
+      delete badge.dataset.count;
+    }
+    if (parity) {
+      // the verdict against the notebook's parity reference (CPython's run: docs/parity.md)
+      badge.dataset.parity = parity.status;
+      parts.push(trans.__('CPython %1', PARITY_SIGNS[parity.status]));
+      titles.push(trans.__('Parity with CPython: %1', parity.status) + (parity.detail ? `\n${parity.detail}` : ''));
+    } else {
+      delete badge.dataset.parity;
+    }
+    badge.textContent = parts.join(' · ');
+    badge.title = titles.filter(Boolean).join('\n');
   }
 
   dispose(): void {

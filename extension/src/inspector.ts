@@ -200,6 +200,22 @@ export class CopiesInspector {
     if (this._tracker.currentWidget === nb) {
       this._follow(nb);
     }
+    void this._findParityReference(nb).then(path => model.setParity(path));
+  }
+
+  /**
+   * The notebook's parity reference, `NB.parity.json` beside it (written by `portlab parity`, docs/parity.md),
+   * as the kernel sees it (JupyterLite's kernels mount the lab's contents at /drive), or null.
+   */
+  private async _findParityReference(nb: NotebookPanel): Promise<string | null> {
+    await nb.context.ready;
+    const path = nb.context.path.replace(/\.ipynb$/, '.parity.json');
+    try {
+      await this._app.serviceManager.contents.get(path, { content: false });
+    } catch {
+      return null;
+    }
+    return `/drive/${path}`;
   }
 
   private _addBadges(nb: NotebookPanel, model: CopiesModel): BadgeManager {

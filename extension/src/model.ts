@@ -6,7 +6,9 @@ import {
   DEFAULT_ROWS,
   ICellJson,
   ICellReport,
+  IParityVerdict,
   ISetEnabled,
+  ISetParity,
   ISetRows,
   Message,
   COPIES_SCHEMA_ID,
@@ -139,8 +141,32 @@ export class CopiesModel {
     }
   }
 
+  /** The cell's parity verdict against the notebook's reference (NB.parity.json), if the kernel checks one. */
+  parity(executionCount: number | null | undefined): IParityVerdict | undefined {
+    return executionCount === null || executionCount === undefined ? undefined : this._parity.get(executionCount);
+  }
+
+  /** The reference the kernel checks cells against (a path in its file system), or null for none. */
+  get parityReference(): string | null {
+    return this._parityReference;
+  }
+
+  /** Have the kernel check each cell that runs against this reference (null: stop); sent now or on attach. */
+  setParity(path: string | null): void {
+    this._parityWanted = path;
+    this._sendParity();
+  }
+
   dispose(): void {
     Signal.clearData(this);
+  }
+
+  private _sendParity(): void {
+    if (this._comm && !this._comm.isDisposed && this._parityWanted !== this._paritySent) {
+      const msg: ISetParity = { type: 'set_parity', path: this._parityWanted };
+      this._comm.send(msg as any);
+      this._paritySent = this._parityWanted;
+    }
   }
 
   /**
@@ -195,6 +221,7 @@ export class CopiesModel {
 
   private _onKernelChanged(): void {
     this._reports.clear();
+    this._parity.clear();
     this._comm = null;
     const kernel = this.sessionContext.session?.kernel;
     if (kernel) {
@@ -209,6 +236,7 @@ export class CopiesModel {
       // bootstrap again once the new kernel is idle, or before its first cell, whichever
       // comes first (ensureBootstrap)
       this._reports.clear();
+      this._parity.clear();
       this._comm = null;
       this._bootstrapped = null;
       this._changed.emit(null);
@@ -231,6 +259,8 @@ export class CopiesModel {
         comm.send(rows as any);
         this._kernelRows = this._rows;
       }
+      this._paritySent = null;  // a new kernel: it checks nothing yet
+      this._sendParity();
       comm.onMsg = m => this._onMessage(m.content.data as any);
       comm.onClose = () => {
         if (this._comm === comm) {
@@ -262,6 +292,17 @@ export class CopiesModel {
       if (data.enabled !== this._enabled) {
         this._enabled = data.enabled;
       }
+    } else if (data.type === 'parity') {
+      if (data.execution_count !== null) {
+        this._parity.set(data.execution_count, data);
+        this._changed.emit(data.execution_count);
+      }
+      return;
+    } else if (data.type === 'parity_state') {
+      this._parityReference = data.path;
+      if (data.error) {
+        console.warn('portinglab-copies: the parity reference was not loaded:', data.error);
+      }
     } else if (data.type === 'cell' && this._enabled) {
       if (data.execution_count !== null) {
         this._reports.set(data.execution_count, data);
@@ -282,6 +323,10 @@ export class CopiesModel {
   private _comm: Kernel.IComm | null = null;
   private _attached = new WeakSet<Kernel.IKernelConnection>();
   private _reports = new Map<number, ICellReport>();
+  private _parity = new Map<number, IParityVerdict>();
+  private _parityWanted: string | null = null;
+  private _paritySent: string | null = null;
+  private _parityReference: string | null = null;
   private _messages: Message[] = [];
   private _changed = new Signal<this, number | null>(this);
   private _received = new Signal<this, Message>(this);

@@ -69,6 +69,16 @@ export const HINTS = {
     }
   }
 } as const;
+/** A cell's parity verdict as its badge shows it (docs/parity.md). */
+export const PARITY_SIGNS = {
+  "exact": "✓",
+  "close": "≈",
+  "not-comparable": "~",
+  "differs": "✗",
+  "fails": "⚠",
+  "skipped": "–",
+  "edited": "✎"
+} as const;
 
 /** Tracing switched on or off (also the comm's open data). */
 export interface IStateMessage {
@@ -154,6 +164,33 @@ export interface ISetEnabled {
 export interface ISetRows {
   type: 'set_rows';
   rows: number;
+}
+
+/** A cell's parity with CPython, from the notebook's reference (NB.parity.json, docs/parity.md), sent after the cell ran when the lab gave the kernel a reference (set_parity) */
+export interface IParityVerdict {
+  schema: 'portinglab.copies';
+  version: 3;
+  type: 'parity';
+  execution_count: number | null;
+  /** x-signs: the badge's sign per status */
+  status: 'exact' | 'close' | 'not-comparable' | 'differs' | 'fails' | 'skipped' | 'edited';
+  /** what differs and why (English), or why there is no verdict */
+  detail: string;
+}
+
+/** The reference the kernel now checks cells against (set_parity's answer): its path, or why it could not be read */
+export interface IParityState {
+  schema: 'portinglab.copies';
+  version: 3;
+  type: 'parity_state';
+  path: string | null;
+  error: string | null;
+}
+
+/** lab -> kernel: check each cell that runs against this reference (a path in the kernel's file system, e.g. /drive/NB.parity.json); null: stop */
+export interface ISetParity {
+  type: 'set_parity';
+  path: string | null;
 }
 
 // ---- export: portable/src/portinglab_export/lab.schema.json (portinglab.export/v1)

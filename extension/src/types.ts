@@ -1,6 +1,6 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { ICellReport, IHint, IStateMessage, DIRECTION_LABELS, HINTS } from './protocol';
+import { ICellReport, IHint, IParityState, IParityVerdict, IStateMessage, DIRECTION_LABELS, HINTS } from './protocol';
 
 /**
  * The messages of the copies inspector's comm and their constants come from the one definition of
@@ -14,7 +14,7 @@ export const DOMAIN = 'portinglab_copies';
 
 export type Direction = keyof typeof DIRECTION_LABELS;
 export type HintCode = IHint['code'];
-export type Message = ICellReport | IStateMessage;
+export type Message = ICellReport | IStateMessage | IParityVerdict | IParityState;
 
 /** Words for a direction, as shown in the panel (in the lab's language). */
 export function directionLabel(direction: string, trans: TranslationBundle): string {

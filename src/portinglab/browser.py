@@ -87,7 +87,18 @@ async ([id, code, ms, silent]) => window.__within(ms, 'running a cell', (async (
   future.onIOPub = (msg) => {
     const t = msg.header.msg_type, c = msg.content;
     if (t === 'stream') out[c.name] += c.text;
-    else if (t === 'execute_result' || t === 'display_data') out.results.push(c.data);
+    else if (t === 'execute_result' || t === 'display_data') {
+      // the Pyodide kernel may hand binary data (image/png) over as bytes: base64, as Jupyter's wire format has it
+      const data = {};
+      for (const [k, v] of Object.entries(c.data)) {
+        if (ArrayBuffer.isView(v)) {
+          let s = '';
+          for (let i = 0; i < v.length; i += 32768) s += String.fromCharCode(...v.subarray(i, i + 32768));
+          data[k] = btoa(s);
+        } else data[k] = v;
+      }
+      out.results.push(data);
+    }
     else if (t === 'error') out.error = {ename: c.ename, evalue: c.evalue, traceback: c.traceback};
   };
   const reply = await future.done;

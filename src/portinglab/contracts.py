@@ -128,6 +128,8 @@ def _copies_constants(schema: dict) -> list[str]:
                 "Each direction's words in the panel (English msgids, translated with the extension's locale)."),
         *_const("HINTS", code["x-hints"], "Each hint code: its params (template order), English template (the "
                 "msgid), doc anchor, and the heading of the teaching notebook's section per language."),
+        *_const("PARITY_SIGNS", defs["parity_verdict"]["properties"]["status"]["x-signs"],
+                "A cell's parity verdict as its badge shows it (docs/parity.md)."),
     ]
 
 

@@ -10,6 +10,7 @@ import subprocess
 
 import pytest
 
+from browser import SAVE_NOTEBOOK_JS, open_notebook, run_all_cells
 from export_helpers import PYTHON, ROOT, write_notebook
 from portinglab.serve import serve_in_thread
 
@@ -121,3 +122,41 @@ def test_the_pytest_plugin_makes_one_test_per_cell(built_site, tmp_path):
         assert f"FAILED demo.ipynb::cell {n}" in out
     assert "PASSED demo.ipynb::cell 6" in out and "SKIPPED [1]" in out and "skipped (cell marked)" in out
     assert "- value a: dtype int64 in CPython, int32 in the browser" in out
+
+
+SAVE_FILE_JS = """
+async ([path, text]) => {
+  await window.jupyterapp.serviceManager.contents.save(path, {type: 'file', format: 'text', content: text});
+}
+"""
+
+BADGES_JS = """
+() => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell')].map(c => {
+  const b = c.querySelector('.jp-PortingLabCopies-badge');
+  return b ? [b.dataset.parity || null, b.textContent, b.title] : null;
+})
+"""
+
+
+def test_the_lab_badges_each_cell_against_the_notebooks_reference(page, site_url, tmp_path):
+    """NB.parity.json beside a notebook (here from --reference-only, no browser) gives its cells, as they run in
+    the lab, a badge: the same verdict as the CLI's; a cell edited since the reference says so."""
+    cells = ["import numpy as np\nv = np.arange(3, dtype=np.int64) * 2", "w = np.array([1, 2])", "z = 5"]
+    nb = write_notebook(tmp_path / "badges.ipynb", cells)
+    ref = parity(str(nb), "--reference-only", "-o", str(tmp_path / "ref"))
+    assert ref.returncode == 0, ref.stderr
+    reference = (tmp_path / "ref/badges.parity.json").read_text()
+    page.goto(site_url + "lab/index.html")
+    page.evaluate(SAVE_NOTEBOOK_JS, ["badges.ipynb", cells])
+    page.evaluate(SAVE_FILE_JS, ["badges.parity.json", reference])
+    open_notebook(page, site_url, "badges.ipynb")
+    page.evaluate("(s) => window.jupyterapp.shell.currentWidget.content.widgets[2].model.sharedModel.setSource(s)",
+                  "z = 6")
+    run_all_cells(page)
+    page.wait_for_function("() => document.querySelectorAll('.jp-PortingLabCopies-badge[data-parity]').length === 3",
+                           timeout=60_000)
+    badges = page.evaluate(BADGES_JS)
+    assert [b[0] for b in badges] == ["exact", "differs", "edited"], badges
+    assert badges[0][1].endswith("CPython ✓") and "CPython ✗" in badges[1][1]
+    assert "dtype int64 in CPython, int32 in the browser" in badges[1][2] and "32-bit on wasm32" in badges[1][2]
+    assert "not the one the reference was made from" in badges[2][2]

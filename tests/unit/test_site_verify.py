@@ -127,7 +127,8 @@ def test_the_checkouts_config_passes_the_kernel_checks():
 
 def test_the_kernel_wheels_top_level_modules_are_packages_here():
     modules = kernel_top_level_modules()
-    assert set(modules) == {"portinglab_kernel", "onnxruntime", "cv2", "portinglab_export", "portinglab_scan"}
+    assert set(modules) == {"portinglab_kernel", "onnxruntime", "cv2", "portinglab_export", "portinglab_scan",
+                            "portinglab_parity"}
     for name in modules:
         found = [p for p in (paths.ROOT / "kernel/src" / name, paths.ROOT / "portable/src" / name)
                  if (p / "__init__.py").is_file()]

@@ -6,11 +6,12 @@ displayed and left in its top-level variables is compared: exact, close (within 
 one side only, not comparable. The differences are explained (dtype, shape, max |diff|, first index, the wasm32
 rule behind it, both tracebacks). Output: NB.parity.json, NB.parity.html, an exit status.
 
+    runners.py  the two kernels (jupyter_client; Playwright + the site), run_cells
+    report.py   JSON and HTML
+and, shared with the kernel (portable/src/portinglab_parity, also in the kernel wheel: the lab's badges):
     prepare.py  the cells to run, their code and tolerances (cell metadata `parity`, nbval-style comments)
     capture.py  runs inside both kernels: the values a cell created or changed, described the same way
-    runners.py  the two kernels (jupyter_client; Playwright + the site), run_cells
     compare.py  the comparison of one cell's two runs, with explanations
-    report.py   JSON and HTML
     pytest_plugin.py  `pytest --portlab-parity NB.ipynb`: one test per cell
 """
 
@@ -22,9 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from .compare import (Finding, RANK, compare_outputs, compare_text, compare_values, exception_name,
-                      site_notices_removed, worst)
-from .prepare import Cell, prepare
+from portinglab_parity.compare import RANK, compare_cell
+from portinglab_parity.prepare import Cell, prepare
+
 from .runners import BrowserSide, NativeKernel, ParityError, run_cells
 
 __all__ = ["ParityError", "run_parity", "compare_cell"]
@@ -50,82 +51,6 @@ def _native(cells, files, work: Path, label: str, log) -> dict:
         return run_cells(kernel, cells, lambda d, t: log(f"[parity] {label}: cell {d}/{t}"))
     finally:
         kernel.close()
-
-
-def compare_cell(cell: Cell, native: dict | None, browser: dict | None, again: dict | None,
-                 rtol: float | None = None, atol: float | None = None) -> dict:
-    """One cell's verdict from its native run, its browser run and a second native run (`again`)."""
-    rtol = cell.rtol if cell.rtol is not None else rtol
-    atol = cell.atol if cell.atol is not None else atol
-    base = {"index": cell.index, "id": cell.id, "sha256": cell.sha256, "source": cell.source,
-            "changes": cell.changes, "reason": cell.reason}
-    if cell.skip:
-        return {**base, "status": "skipped", "skip": cell.skip, "findings": []}
-    findings: list[Finding] = []
-    ne, be = native["error"], browser["error"]
-    if ne or be:
-        nn, bn = (exception_name(e["ename"]) if e else None for e in (ne, be))
-        if nn == bn:
-            findings.append(Finding("error", "exact", f"both raise {nn}"))
-        elif ne and be:
-            findings.append(Finding("error", "differs", f"{nn}: {ne['evalue']} in CPython, {bn}: {be['evalue']} in the "
-                                                        "browser", {"native": ne, "browser": be}))
-        else:
-            e = ne or be
-            findings.append(Finding("error", "fails", f"fails in {'CPython' if ne else 'the browser'} only: "
-                                                      f"{exception_name(e['ename'])}: {e['evalue']}",
-                                    {"native": ne, "browser": be}))
-    unstable = _unstable(native, again)
-    for stream in ("stdout", "stderr"):
-        if stream not in cell.ignore:
-            theirs = site_notices_removed(browser[stream]) if stream == "stderr" else browser[stream]
-            f = compare_text(stream, native[stream], theirs)
-            findings.append(_stable(f, stream in unstable))
-    if "outputs" not in cell.ignore:
-        for f in compare_outputs(native["outputs"], browser["outputs"], rtol, atol):
-            findings.append(_stable(f, "outputs" in unstable))
-    nv, bv = native["values"], browser["values"]
-    for name in sorted(set(nv) | set(bv)):
-        if name in cell.ignore:
-            continue
-        if name not in bv or name not in nv:
-            if not (ne or be):  # after an error, values on one side only are its consequence
-                side = "CPython" if name in nv else "the browser"
-                findings.append(_stable(Finding(f"value {name}", "differs", f"set in {side} only"), name in unstable))
-            continue
-        findings.append(_stable(compare_values(name, nv[name], bv[name], rtol, atol), name in unstable))
-    statuses = [f.status for f in findings]
-    status = worst(s for s in statuses if s != "not-comparable")  # "exact" when there is nothing else
-    if status == "exact" and "not-comparable" in statuses:
-        status = "not-comparable"
-    return {**base, "status": status, "findings": [f.__dict__ for f in findings],
-            "native": _side(native), "browser": _side(browser)}
-
-
-def _side(run: dict) -> dict:
-    return {"stdout": run["stdout"], "stderr": run["stderr"], "error": run["error"], "seconds": run["seconds"],
-            "outputs": run["outputs"]}
-
-
-def _stable(f: Finding, unstable: bool) -> Finding:
-    if unstable and f.status != "exact":
-        return Finding(f.what, "not-comparable", "CPython itself gives another result on a second run "
-                                                 f"(unseeded random, time, ...): {f.detail}", f.data)
-    return f
-
-
-def _unstable(a: dict, b: dict | None) -> set[str]:
-    """What differs between two native runs of the cell: streams, outputs, value names."""
-    if b is None:
-        return set()
-    out = {s for s in ("stdout", "stderr") if a[s] != b[s]}
-    if a["outputs"] != b["outputs"]:
-        out.add("outputs")
-    for name in set(a["values"]) | set(b["values"]):
-        x, y = a["values"].get(name), b["values"].get(name)
-        if x is None or y is None or compare_values(name, x, y, 0.0, 0.0).status != "exact":
-            out.add(name)
-    return out
 
 
 def run_parity(notebook: Path, out: Path | None = None, site: Path | None = None, *, rtol: float | None = None,

@@ -38,7 +38,7 @@ class ParityNotebook(pytest.File):
     _error: Exception | None = None
 
     def collect(self):
-        from .prepare import prepare
+        from portinglab_parity.prepare import prepare
 
         nb = json.loads(self.path.read_text(encoding="utf-8"))
         for cell in prepare(nb):

@@ -8,7 +8,7 @@ import json
 import time
 from pathlib import Path
 
-from .compare import STATUSES, TOLERANCES
+from portinglab_parity.compare import STATUSES, TOLERANCES, unstable
 
 SCHEMA = "portinglab.parity/1"
 REFERENCE_SCHEMA = "portinglab.parity-reference/1"
@@ -34,14 +34,12 @@ def report(notebook: Path, cells: list[dict], native_versions: dict, browser_ver
 def reference(notebook: Path, cells, native: dict, again: dict, started: float) -> dict:
     """`--reference-only`: CPython's results per cell (values described, small arrays whole), for a later
     comparison with the browser's, and what is not comparable (differs between two native runs)."""
-    from . import _unstable
-
     out = []
     for c in cells:
         run = native["cells"].get(c.index)
         entry = {"index": c.index, "id": c.id, "sha256": c.sha256, "skip": c.skip}
         if run is not None:
-            entry.update(run, unstable=sorted(_unstable(run, again["cells"].get(c.index))))
+            entry.update(run, unstable=sorted(unstable(run, again["cells"].get(c.index))))
         out.append(entry)
     return {"schema": REFERENCE_SCHEMA, "notebook": notebook.name, "seconds": round(time.time() - started, 1),
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "runtime": native["versions"],

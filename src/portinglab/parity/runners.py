@@ -16,10 +16,12 @@ import json
 import re
 import shutil
 import time
+from importlib import resources
 from pathlib import Path
 from urllib.parse import quote
 
-CAPTURE = (Path(__file__).with_name("capture.py")).read_text(encoding="utf-8")
+#: the code both kernels run to describe a cell's values (sent as text: the native kernel has no portinglab_parity)
+CAPTURE = resources.files("portinglab_parity").joinpath("capture.py").read_text(encoding="utf-8")
 MARKER = "@@portlab-parity@@"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 INSTALL = ("import sys as _s, types as _t\n_m = _t.ModuleType('_portlab_parity')\n"
@@ -132,6 +134,18 @@ def _marked(out: dict) -> dict:
     raise ParityError(f"no description came back: {out['error'] or out['stderr'][-500:]}")
 
 
+def _mime_text(value) -> str:
+    """A mime bundle's value as text: Jupyter's (a string, or lines), or the Pyodide kernel's bytes, which reach
+    the page as an object of byte values by index (made base64 here, as Jupyter's wire format has it)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and all(k.isdigit() for k in value):
+        import base64
+
+        return base64.b64encode(bytes(value[str(i)] for i in range(len(value)))).decode("ascii")
+    return "".join(value)
+
+
 def clean_traceback(error: dict | None) -> dict | None:
     if not error:
         return None
@@ -153,8 +167,8 @@ def run_cells(kernel, cells, progress=lambda done, total: None) -> dict:
         snap = kernel.execute("_portlab_parity.snapshot()", silent=True)
         results[cell.index] = {
             "stdout": res["stdout"], "stderr": res["stderr"], "error": clean_traceback(res["error"]),
-            "outputs": [{k: (v if isinstance(v, str) else "".join(v)) for k, v in r.items()
-                         if k in ("text/plain", "image/png")} for r in res["results"]],
+            "outputs": [{k: _mime_text(v) for k, v in r.items() if k in ("text/plain", "image/png")}
+                        for r in res["results"]],
             "values": _marked(snap), "seconds": seconds}
         progress(n, len(todo))
     versions = _marked(kernel.execute("_portlab_parity.versions()", silent=True))

@@ -266,6 +266,7 @@ class Tracer:
         self.current: list[_Cell] = []  # the cell running (a list: a cell whose end was not seen is closed)
         self._count_alive = None  # the JS function counting live PyProxies, compiled once
         self._run_cell_async = None  # IPython's, while ours wraps it
+        self.parity = None  # the notebook's parity reference (portinglab_parity.lab.Reference), from the lab
 
     # -- cells
     def pre_run_cell(self, info=None):
@@ -329,6 +330,8 @@ class Tracer:
             self.set_enabled(bool(data.get("enabled")))
         elif data.get("type") == "set_rows":
             self.set_rows(data.get("rows"))
+        elif data.get("type") == "set_parity":
+            self.set_parity(data.get("path"))
 
     # -- settings
     def set_rows(self, rows: int) -> None:
@@ -351,6 +354,31 @@ class Tracer:
         self.enabled = on
         self.send(self.state_message())
 
+    # -- parity with CPython (docs/parity.md): each cell the lab runs, against the notebook's reference
+    def set_parity(self, path: str | None) -> None:
+        """Check each cell that runs from now on against the reference at `path` (None: stop); the answer
+        (`parity_state`) says which reference, or why it could not be read."""
+        self.parity, error = None, None
+        if path:
+            try:
+                from portinglab_parity.lab import Reference
+
+                self.parity = Reference.load(path)
+            except Exception as exc:  # a bad file must not break the kernel: the lab is told
+                error = f"{type(exc).__name__}: {exc}"
+        self.send({"schema": SCHEMA_ID, "version": SCHEMA_VERSION, "type": "parity_state",
+                   "path": path if self.parity is not None else None, "error": error})
+
+    def _check_parity(self, source: str, result) -> None:
+        error = getattr(result, "error_in_exec", None) or getattr(result, "error_before_exec", None)
+        try:
+            verdict = self.parity.check(source, error)
+        except Exception as exc:  # never in the user's way: say so on the badge
+            verdict = {"status": "skipped", "detail": f"the check failed: {type(exc).__name__}: {exc}"}
+        count = getattr(result, "execution_count", None)
+        self.send({"schema": SCHEMA_ID, "version": SCHEMA_VERSION, "type": "parity",
+                   "execution_count": count if isinstance(count, int) else None, **verdict})
+
     # -- lifecycle
     def start(self, enabled: bool = True, comm: bool = True, rows: int | None = None) -> None:
         """Hook into the IPython shell (once) and open the comm to the lab; tracing on unless told;
@@ -368,10 +396,17 @@ class Tracer:
             orig = self._run_cell_async = shell.run_cell_async
 
             async def run_cell_async(*args, **kwargs):
+                result = None
                 try:
-                    return await orig(*args, **kwargs)
+                    result = await orig(*args, **kwargs)
+                    return result
                 finally:
                     self.post_run_cell()
+                    # a cell the user ran (not the lab's silent requests), checked against the reference
+                    store = kwargs.get("store_history", args[1] if len(args) > 1 else False)
+                    silent = kwargs.get("silent", args[2] if len(args) > 2 else False)
+                    if self.parity is not None and store and not silent:
+                        self._check_parity(args[0] if args else kwargs.get("raw_cell", ""), result)
 
             shell.run_cell_async = run_cell_async
             self.started = True

@@ -11,6 +11,10 @@ import base64
 import io
 import re
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .prepare import Cell
 
 import numpy as np
 
@@ -202,9 +206,11 @@ def compare_text(what: str, n: str, b: str) -> Finding:
 
 
 def png_pixels(b64: str) -> np.ndarray:
+    """The pixels of an `image/png` output (base64; the Pyodide kernel's comes without its `=` padding)."""
     from PIL import Image
 
-    return np.asarray(Image.open(io.BytesIO(base64.b64decode(b64))).convert("RGBA"))
+    b64 = "".join(b64.split()).split(",")[-1]
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(b64 + "=" * (-len(b64) % 4)))).convert("RGBA"))
 
 
 def compare_outputs(n: list[dict], b: list[dict], rtol=None, atol=None) -> list[Finding]:
@@ -229,3 +235,79 @@ def compare_outputs(n: list[dict], b: list[dict], rtol=None, atol=None) -> list[
 
 def as_dict(f: Finding) -> dict:
     return asdict(f)
+
+
+def compare_cell(cell: Cell, native: dict | None, browser: dict | None, again: dict | None,
+                 rtol: float | None = None, atol: float | None = None, unstable_names: set[str] | None = None) -> dict:
+    """One cell's verdict from its native run, its browser run and a second native run (`again`; or, known
+    already, `unstable_names`: what differs between two native runs)."""
+    rtol = cell.rtol if cell.rtol is not None else rtol
+    atol = cell.atol if cell.atol is not None else atol
+    base = {"index": cell.index, "id": cell.id, "sha256": cell.sha256, "source": cell.source,
+            "changes": cell.changes, "reason": cell.reason, "rtol": cell.rtol, "atol": cell.atol, "ignore": cell.ignore}
+    if cell.skip:
+        return {**base, "status": "skipped", "skip": cell.skip, "findings": []}
+    findings: list[Finding] = []
+    ne, be = native["error"], browser["error"]
+    if ne or be:
+        nn, bn = (exception_name(e["ename"]) if e else None for e in (ne, be))
+        if nn == bn:
+            findings.append(Finding("error", "exact", f"both raise {nn}"))
+        elif ne and be:
+            findings.append(Finding("error", "differs", f"{nn}: {ne['evalue']} in CPython, {bn}: {be['evalue']} in the "
+                                                        "browser", {"native": ne, "browser": be}))
+        else:
+            e = ne or be
+            findings.append(Finding("error", "fails", f"fails in {'CPython' if ne else 'the browser'} only: "
+                                                      f"{exception_name(e['ename'])}: {e['evalue']}",
+                                    {"native": ne, "browser": be}))
+    unstable_ = unstable(native, again) if unstable_names is None else unstable_names
+    for stream in ("stdout", "stderr"):
+        if stream not in cell.ignore:
+            theirs = site_notices_removed(browser[stream]) if stream == "stderr" else browser[stream]
+            f = compare_text(stream, native[stream], theirs)
+            findings.append(_stable(f, stream in unstable_))
+    if "outputs" not in cell.ignore:
+        for f in compare_outputs(native["outputs"], browser["outputs"], rtol, atol):
+            findings.append(_stable(f, "outputs" in unstable_))
+    nv, bv = native["values"], browser["values"]
+    for name in sorted(set(nv) | set(bv)):
+        if name in cell.ignore:
+            continue
+        if name not in bv or name not in nv:
+            if not (ne or be):  # after an error, values on one side only are its consequence
+                side = "CPython" if name in nv else "the browser"
+                findings.append(_stable(Finding(f"value {name}", "differs", f"set in {side} only"), name in unstable_))
+            continue
+        findings.append(_stable(compare_values(name, nv[name], bv[name], rtol, atol), name in unstable_))
+    statuses = [f.status for f in findings]
+    status = worst(s for s in statuses if s != "not-comparable")  # "exact" when there is nothing else
+    if status == "exact" and "not-comparable" in statuses:
+        status = "not-comparable"
+    return {**base, "status": status, "findings": [f.__dict__ for f in findings],
+            "native": {**_side(native), "values": native["values"]}, "browser": _side(browser)}
+
+
+def _side(run: dict) -> dict:
+    return {k: run.get(k) for k in ("stdout", "stderr", "error", "seconds", "outputs")}
+
+
+def _stable(f: Finding, unstable: bool) -> Finding:
+    if unstable and f.status != "exact":
+        return Finding(f.what, "not-comparable", "CPython itself gives another result on a second run "
+                                                 f"(unseeded random, time, ...): {f.detail}", f.data)
+    return f
+
+
+def unstable(a: dict, b: dict | None) -> set[str]:
+    """What differs between two native runs of the cell: streams, outputs, value names."""
+    if b is None:
+        return set()
+    out = {s for s in ("stdout", "stderr") if a[s] != b[s]}
+    if a["outputs"] != b["outputs"]:
+        out.add("outputs")
+    for name in set(a["values"]) | set(b["values"]):
+        x, y = a["values"].get(name), b["values"].get(name)
+        if x is None or y is None or compare_values(name, x, y, 0.0, 0.0).status != "exact":
+            out.add(name)
+    return out

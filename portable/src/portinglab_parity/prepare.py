@@ -41,7 +41,9 @@ class Cell:
 
 
 def source_hash(source: str) -> str:
-    return hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
+    """A cell's identity in a reference: its source, spaces at its ends and line endings aside (the kernel may
+    get the text with a newline added)."""
+    return hashlib.sha256(source.replace("\r\n", "\n").strip().encode("utf-8")).hexdigest()[:16]
 
 
 def prepare(nb: dict, only: set[int] | None = None) -> list[Cell]:

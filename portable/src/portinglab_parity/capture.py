@@ -1,6 +1,7 @@
-"""Run inside both kernels (CPython's ipykernel and the site's Pyodide kernel), never imported by the build
-side: `portlab parity` sends this file's text, then calls `snapshot()` after each cell. It describes the
-values the cell created or changed at top level, the same way on both sides, as one JSON line after MARKER.
+"""Runs inside the kernels (CPython's ipykernel and the site's Pyodide kernel): `portlab parity` sends this file's
+text into both, then calls `snapshot()` after each cell; in the lab the kernel imports it (`changed()`, for the
+per-cell badges). It describes the values a cell created or changed at top level, the same way everywhere
+(`snapshot` as one JSON line after MARKER).
 
 A value is described by kind: numbers, strings, bytes, None (as they are; bytes by length and sha256),
 numpy scalars (with their dtype), ndarrays (dtype, shape, sha256 of the bytes, min / max / mean, and the array
@@ -33,10 +34,13 @@ def _ns():
     return get_ipython().user_ns
 
 
-def install():
-    """Remember the names the kernel starts with (never reported)."""
+def install(existing: bool = True):
+    """Leave out the kernel's own names (IPython's hidden ones) and, with `existing`, every name there is now."""
     global _initial
-    _initial = set(_ns())
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    _initial = set(getattr(shell, "user_ns_hidden", {})) | (set(_ns()) if existing else set())
 
 
 def _float(x):
@@ -99,8 +103,8 @@ def describe(v, depth=0, payload=True):
     return {"kind": "object", "type": name}
 
 
-def snapshot():
-    """Print MARKER + {name: description} of the names the last cell created or changed."""
+def changed() -> dict:
+    """{name: description} of the names created or changed since the last call."""
     _budget[0] = CELL_BYTES
     ns = _ns()
     out = {}
@@ -115,7 +119,12 @@ def snapshot():
         if _seen.get(name) != key:
             _seen[name] = key
             out[name] = describe(v) if d["kind"] != "object" else d
-    sys.stdout.write(MARKER + json.dumps(out) + "\n")
+    return out
+
+
+def snapshot():
+    """Print MARKER + `changed()` as JSON."""
+    sys.stdout.write(MARKER + json.dumps(changed()) + "\n")
     sys.stdout.flush()
 
 

@@ -12,9 +12,9 @@ import pytest
 from PIL import Image
 
 from portinglab.parity import compare_cell
-from portinglab.parity.compare import (compare_arrays, compare_text, compare_values, exception_name, heat_map,
+from portinglab_parity.compare import (compare_arrays, compare_text, compare_values, exception_name, heat_map,
                                        site_notices_removed)
-from portinglab.parity.prepare import prepare
+from portinglab_parity.prepare import prepare
 from portinglab.parity.report import report, text_summary, to_html
 from portinglab.parity.runners import CAPTURE
 
