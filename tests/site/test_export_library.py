@@ -364,3 +364,34 @@ def test_a_self_contained_library_needs_nothing_but_its_folder(browser, built_si
         server.shutdown()
     assert not guard.attempts, guard.attempts
     assert got == [[0, 0, 64, 48]]
+
+
+def test_a_self_contained_library_with_its_service_worker_works_offline(browser, built_site, tmp_path):
+    """loadPort({ serviceWorker: true }): port-sw.js keeps every file of the export; with the server gone, the page,
+    Pyodide, the bridges and the module come from Cache Storage and the function still answers."""
+    nb = write_notebook(tmp_path / "pipeline.ipynb", PIPELINE)
+    assert export(nb, tmp_path / "out", "--library", "--self-contained", "--site", str(built_site)).returncode == 0
+    folder = tmp_path / "out" / "pipeline"
+    config = json.loads((folder / "port.json").read_text())
+    assert "static/pyodide/pyodide.asm.wasm" in config["assets"] and len(config["version"]) == 16
+    server, url = serve_in_thread(folder, port=0)
+    context, guard = guarded_context(browser)
+    call = """async (url) => {
+        const { loadPort } = await import(url + 'port.js');
+        const port = await loadPort({ serviceWorker: true, onOutput: () => {} });
+        const r = await port.boxes(new ImageData(new Uint8ClampedArray(32 * 16 * 4).fill(255), 32, 16), { threshold: 100 });
+        port.close();
+        return [r, !!navigator.serviceWorker.controller];
+    }"""
+    try:
+        page = context.new_page()
+        page.goto(url + "example.html")
+        assert page.evaluate(call, url) == [[[0, 0, 32, 16]], True]
+        page.close()
+        server.shutdown()  # offline from here
+        page = context.new_page()
+        page.goto(url + "example.html")
+        assert page.evaluate(call, url) == [[[0, 0, 32, 16]], True]
+    finally:
+        context.close()
+    assert not guard.attempts, guard.attempts

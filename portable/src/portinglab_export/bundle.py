@@ -174,8 +174,9 @@ def export_notebook(
             raise ExportError(f"the data files pass {MAX_DATA_BYTES >> 20} MB (at {rel}): ship them separately")
         (folder / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src, folder / rel)
+    assets: list[str] = []
     if site is not None:
-        copy_site_assets(Path(site), folder, script)
+        assets = copy_site_assets(Path(site), folder, script)
         base, base_desc = "./", "this folder (self-contained: Pyodide, the packages and the bridges are copied in)"
         base_note = ""
     else:
@@ -193,7 +194,8 @@ def export_notebook(
     (folder / page.WORKER).write_text(page.WORKER_JS, encoding="utf-8")
     exported = []
     if port_module is not None:
-        exported = [f.name for f in _library.write_library(folder, port_module, nb, notebook.name, base, files, functions)]
+        exported = [f.name for f in _library.write_library(folder, port_module, nb, notebook.name, base, files, functions,
+                                                                 assets)]
     listing = ", ".join(f"`{f}`" for f in files) if files else "(none)"
     (folder / "README.md").write_text(page.README.format(
         name=name, notebook=notebook.name, base_desc=base_desc, base_note=base_note,

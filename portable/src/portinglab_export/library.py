@@ -3,6 +3,7 @@ calls (`port.js` + its worker, `port.d.ts` types, `package.json`, an example pag
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from importlib import resources
@@ -12,7 +13,7 @@ from . import signatures
 from .script import Script
 
 #: files every library export gets, from this package (`web/`, and the runtime as `port_runtime.py`)
-WEB_FILES = ("port.js", "port-worker.js")
+WEB_FILES = ("port.js", "port-worker.js", "port-sw.js")
 RUNTIME = "port_runtime.py"
 CONFIG = "port.json"
 
@@ -33,8 +34,9 @@ MODULE = "port_module.py"
 
 
 def write_library(folder: Path, module: Script, nb: dict, notebook: str, base: str, files: list[str],
-                  wanted: list[str] | None = None) -> list[signatures.Function]:
-    """Write the library's files into `folder` (the data files are there already)."""
+                  wanted: list[str] | None = None, assets: list[str] = ()) -> list[signatures.Function]:
+    """Write the library's files into `folder` (the data files, and a self-contained export's `assets`, are there
+    already)."""
     funcs = signatures.functions(module.source, wanted, None if wanted else tagged_cells(nb))
     (folder / MODULE).write_text(module.source, encoding="utf-8")
     web = resources.files(__package__).joinpath("web")
@@ -42,8 +44,13 @@ def write_library(folder: Path, module: Script, nb: dict, notebook: str, base: s
         (folder / f).write_text(web.joinpath(f).read_text(encoding="utf-8"), encoding="utf-8")
     (folder / RUNTIME).write_text(resources.files(__package__).joinpath("library_runtime.py").read_text(encoding="utf-8"),
                                   encoding="utf-8")
-    config = {"script": MODULE, "base_url": base, "files": files, "packages": [],
+    config = {"script": MODULE, "base_url": base, "files": files, "packages": [], "assets": list(assets),
               "notebook": notebook, "functions": [f.as_json() for f in funcs]}
+    # the export's version: its service worker keeps one cache per version (port-sw.js)
+    digest = hashlib.sha256(module.source.encode("utf-8"))
+    for rel in sorted({*files, *assets}):
+        digest.update(rel.encode("utf-8") + hashlib.sha256((folder / rel).read_bytes()).digest())
+    config["version"] = digest.hexdigest()[:16]
     (folder / CONFIG).write_text(json.dumps(config, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     (folder / "port.d.ts").write_text(signatures.declarations(funcs, MODULE.removesuffix(".py"), notebook), encoding="utf-8")
     package = {

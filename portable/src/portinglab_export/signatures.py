@@ -286,6 +286,8 @@ export interface LoadOptions {
   /** what the Python code prints (stdout / stderr); default: the console */
   onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
   imageFormat?: ImageFormat;
+  /** register port-sw.js: the export's files (all of them when self-contained) kept in Cache Storage, offline */
+  serviceWorker?: boolean;
 }
 export interface CallOptions {
   args?: PortInput[];

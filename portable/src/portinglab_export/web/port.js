@@ -109,6 +109,29 @@ function emptyTotals() {
 }
 
 /**
+ * port-sw.js, for offline use: registered for the export's folder; when this page is in that folder, wait until
+ * it controls the page (its worker's requests then go through it too).
+ */
+async function serviceWorker(folder, version) {
+  if (!("serviceWorker" in navigator)) return;
+  const registration = await navigator.serviceWorker.register(new URL(`port-sw.js?v=${version}`, folder), { scope: folder });
+  if (!location.href.startsWith(folder)) {
+    console.warn(`port.js: the service worker's scope (${folder}) does not hold this page: it caches nothing for it`);
+    return;
+  }
+  const installing = registration.installing || registration.waiting;
+  if (navigator.serviceWorker.controller || !installing) return;  // controls the page already, or never will (a hard reload)
+  await new Promise((resolve, reject) => {
+    navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true });
+    installing.addEventListener("statechange", () => {
+      if (installing.state === "redundant") {
+        reject(portError("NetworkError", `port-sw.js could not keep the export's files (${folder}): one is missing?`));
+      }
+    });
+  });
+}
+
+/**
  * Start the port: a dedicated Web Worker with Pyodide, the bridges, the packages the code imports and
  * its data files; the notebook's code runs once there, then its functions answer calls in order.
  */
@@ -120,6 +143,7 @@ export async function loadPort(options = {}) {
   });
   if (!response.ok) throw portError("NetworkError", `cannot load ${folder}port.json: HTTP ${response.status}`);
   const config = await response.json();
+  if (options.serviceWorker) await serviceWorker(folder, config.version);
   const base = new URL(options.baseUrl || config.base_url, folder).href.replace(/\/?$/, "/");
   const worker = new Worker(new URL("port-worker.js", folder));
   const pending = new Map();  // id -> { resolve, reject, name, started }
