@@ -134,6 +134,12 @@ def _scan(args) -> int:
     return 1 if report.unparsable and report.files == len(report.unparsable) else 0
 
 
+def _opencvjs():
+    from .opencvjs import build
+
+    return build
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="portlab", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -164,6 +170,10 @@ def parser() -> argparse.ArgumentParser:
     g = sub.add_parser("cv2gen", help="regenerate the cv2 bridge's generated files (docs/cv2-coverage.md)")
     g.add_argument("--check", action="store_true", help="write nothing; fail when regenerating gives a difference")
     g.set_defaults(run=_cv2gen)
+
+    oj = sub.add_parser("build-opencvjs", help="build opencv.js 4.12.0 from source with wasm SIMD (docs/opencv-js-build.md)")
+    _opencvjs().add_arguments(oj)
+    oj.set_defaults(run=lambda args: _opencvjs().run(args))
 
     c = sub.add_parser("contracts", help="regenerate the TypeScript of the Python<->TypeScript contracts (README: who talks to whom)")
     c.add_argument("--check", action="store_true", help="write nothing; fail when a generated file differs")
