@@ -70,6 +70,10 @@ K3 = "np.ones((3, 3), np.uint8)"
 CASES: dict[str, str] = {
     # colour
     "cvtColor_gray": "cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)",
+    # 64-bit integer arrays are taken as CV_32S, as opencv-python takes them (values cast as C casts them)
+    "int64_arrays": "(cv2.add(np.arange(6, dtype=np.int64).reshape(2, 3), np.full((2, 3), 2**33 + 1, np.int64)), "
+                    "cv2.fillPoly(np.zeros((12, 12), np.uint8), [np.array([[1, 1], [10, 1], [5, 9]], np.int64)], 255), "
+                    "cv2.boundingRect(np.array([[2, 3], [7, 9]], np.int64)))",
     "cvtColor_rgb": "cv2.cvtColor(odd, cv2.COLOR_BGR2RGB)",
     "cvtColor_hsv": "cv2.cvtColor(smooth, cv2.COLOR_BGR2HSV)",
     "cvtColor_gray2bgr": "cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)",

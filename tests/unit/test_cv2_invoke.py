@@ -155,8 +155,6 @@ def test_arrays_opencv_js_cannot_hold_are_refused_with_a_reason():
     assert mats.as_mat_array(None, "src", "f") is None
 
 
-@pytest.mark.xfail(strict=True, reason="known divergence (reported): opencv-python converts int64/uint64 arrays "
-                                        "to CV_32S, the bridge refuses them (mats.as_mat_array)")
 @pytest.mark.parametrize("dtype", [np.int64, np.uint64])
 def test_int64_arrays_are_taken_as_opencv_python_takes_them(dtype):
     arr = np.arange(6, dtype=dtype).reshape(2, 3)

@@ -56,6 +56,10 @@ def as_mat_array(value, name: str, func: str) -> np.ndarray | None:
     else:
         raise bad_argument(func, f"{name} is not a numpy array, neither a scalar",
                            f"Expected Ptr<cv::UMat> for argument '{name}'")
+    if arr.dtype in (np.int64, np.uint64):
+        # opencv-python takes 64-bit integers as CV_32S, each value cast as C casts it (2**40 -> 0); numpy's
+        # astype wraps the same way
+        arr = arr.astype(np.int32)
     if arr.dtype not in DEPTH_OF:
         raise bad_argument(func, f"{name} data type = {arr.dtype} is not supported "
                            "(use uint8, int8, uint16, int16, int32, float32, float64 or float16)")
