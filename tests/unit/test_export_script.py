@@ -100,7 +100,7 @@ def test_the_script_prints_what_ipython_prints(name, tmp_path):
     ("%%%odd\nx = 1", "# portlab export: unknown cell magic %%, commented out\n# %%%odd\n# x = 1",
      "unknown cell magic %%: cell commented out"),
     ("%%timeit -n1\nprint('timed')", "# portlab export: %%timeit cell left out (timing only)\n# %%timeit -n1\n"
-     "# print('timed')", ...),  # docs/export.md says "(warning)"; the code gives none: not checked here
+     "# print('timed')", "%%timeit cell left out (timing only)"),
     ("%%bash\necho hi", "# portlab export: %%bash cell is not Python, commented out", "%%bash cell is not Python"),
     ("%%capture out\nprint('kept')", "# %%capture out  (portlab export: cell magic removed, body kept)\nprint('kept')",
      None),
@@ -191,8 +191,6 @@ def test_sources_as_lists_and_non_code_cells():
     assert script.cells == 1 and "# %% [cell 2]\nx = 1\ndisplay(x)" in script.source and NOTE in script.source
 
 
-@pytest.mark.xfail(strict=True, reason="known divergence (reported): a last expression after `;` on the same line "
-                                        "(`a = 1; a`) is shown by IPython, not by the script (script.py leaves it)")
 def test_a_last_expression_after_a_semicolon_is_shown(tmp_path):
     for side in ("ipython", "script"):
         (tmp_path / side).mkdir()

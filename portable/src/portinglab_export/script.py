@@ -136,6 +136,7 @@ def _convert_cell(src: str, index: int, warnings: list[str]) -> str | None:
         if magic in TRANSPARENT_CELL_MAGICS:
             lines = [f"# {first}  ({NOTE}: cell magic removed, body kept)"] + body
         elif magic == "timeit":
+            warnings.append(f"{where}: %%timeit cell left out (timing only)")
             return "\n".join(_comment(lines, f"{NOTE}: %%timeit cell left out (timing only)"))
         elif magic == "writefile":
             append = arg.startswith(("-a ", "--append "))
@@ -182,9 +183,7 @@ def _display_last(code: str, tree: ast.Module) -> str:
     if isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name) and node.value.func.id in ("print", "display"):
         return code
     start, end = node.lineno - 1, node.end_lineno - 1
-    head = lines[start][: node.col_offset]
-    if head.strip():  # `a = 1; b` on one line: leave it
-        return code
+    head = lines[start][: node.col_offset]  # `a = 1; ` when the expression follows a statement on its line
     segment = ast.get_source_segment(code, node)
     new = f"{head}display({segment}){rest}"
     return "\n".join(lines[:start] + new.split("\n") + lines[end + 1:])
