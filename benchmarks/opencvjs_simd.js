@@ -6,6 +6,7 @@
 // two builds' results differ (max |a-b| over the output pixels).
 //
 //   node benchmarks/opencvjs_simd.js [--new PATH] [--npm PATH] [--runs 20] [--json OUT.json] [--label NAME]
+//        [--main-script BUILD/bin/opencv_js.js --threads N]   (a --threads build)
 //
 // Defaults: --new .cache/portinglab/opencvjs/dist/simd-core-imgproc/opencv.js, --npm the verified copy the
 // cv2 generator keeps (.cache/portinglab/cv2gen/opencv-js-*.js) or the built site's vendored file.
@@ -101,8 +102,14 @@ async function main() {
     new: arg('--new', path.join(CACHE, 'opencvjs/dist/simd-core-imgproc/opencv.js')),
   };
   const builds = {};
+  // a pthreads build (--threads): its workers must load Emscripten's own output (bin/opencv_js.js), not the
+  // UMD-wrapped opencv.js (whose wrapper does not define the `cv` factory a worker calls)
+  const mainScript = arg('--main-script');
   for (const [k, f] of Object.entries(files)) {
+    if (k === 'new' && mainScript) global.Module = { mainScriptUrlOrBlob: path.resolve(mainScript) };
     const { cv, loadMs } = await load(f);
+    const nthreads = arg('--threads');
+    if (k === 'new' && nthreads && cv.parallel_pthreads_set_threads_num) cv.parallel_pthreads_set_threads_num(Number(nthreads));
     builds[k] = { cv, loadMs, info: fileInfo(f), ops: ops(cv), version: cv.getBuildInformation
       ? (cv.getBuildInformation().match(/Version control:\s*(\S+)/) || [])[1] : undefined };
     const bi = cv.getBuildInformation ? cv.getBuildInformation() : '';
@@ -152,4 +159,4 @@ async function main() {
   for (const b of Object.values(builds)) for (const m of b.ops.mats) m.delete();
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => { console.error(e); process.exit(1); }).then(() => process.exit(0));

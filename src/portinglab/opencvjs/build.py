@@ -259,6 +259,14 @@ def build(*, threads: bool = False, simd: bool = True, modules: list[str] | None
         raise BuildError(f"{built} was not written (see {log})")
     output.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(built, output / "opencv.js")
+    # a pthreads build needs Emscripten's worker script beside it (3.1.6 writes it separately), and its
+    # workers must load Emscripten's own output, opencv_js.js (Module.mainScriptUrlOrBlob): the UMD wrapper
+    # of opencv.js does not define the `cv` factory a worker calls
+    extra = sorted(p.name for p in (build_dir / "bin").glob("*.worker.js"))
+    if threads:
+        extra.append("opencv_js.js")
+    for name in extra:
+        shutil.copyfile(build_dir / "bin" / name, output / name)
     info = {
         "file": "opencv.js",
         "sha256": _sha256(output / "opencv.js"),
@@ -268,6 +276,8 @@ def build(*, threads: bool = False, simd: bool = True, modules: list[str] | None
         "modules": modules,
         "simd": simd,
         "threads": threads,
+        "other_files": {name: {"sha256": _sha256(output / name), "size": (output / name).stat().st_size}
+                        for name in extra},
         "whitelist_sha256": _sha256(config),
         "configure_command": configure[1:],
         "make_command": make_command(jobs),
