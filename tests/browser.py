@@ -5,10 +5,14 @@ helpers for the lab's UI (notebooks opened, run and read as a user would).
 
 from __future__ import annotations
 
+from portinglab import paths
 from portinglab.browser import (  # noqa: F401 - the tests import them from here
     CHROMIUM, CHROMIUM_ARGS, EXECUTE_JS, LOOPBACK, START_KERNEL_JS, WITHIN_JS, BrowserKernel, KernelError,
     OffMachineGuard, guarded_context, launch,
 )
+
+#: screenshots and failure screenshots (not committed)
+ARTIFACTS = paths.ROOT / "test-artifacts"
 
 # ---------------------------------------------------------------- notebooks in the lab UI
 

@@ -7,14 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from browser import BrowserKernel, OffMachineGuard, launch
+from browser import ARTIFACTS, BrowserKernel, OffMachineGuard, launch
 from portinglab import paths
 from portinglab.fetch import fetch_all
 from portinglab.pins import load_pins
 from portinglab.serve import serve_in_thread
 from portinglab.site import build_site, verify_site
 
-ARTIFACTS = paths.ROOT / "test-artifacts"
 
 
 @pytest.fixture(scope="session")

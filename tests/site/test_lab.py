@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from browser import cell_outputs, guarded_context, open_notebook, run_all_cells
-from conftest import ARTIFACTS
+from browser import ARTIFACTS, cell_outputs, guarded_context, open_notebook, run_all_cells
 
 pytestmark = pytest.mark.browser
 

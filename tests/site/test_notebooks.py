@@ -9,9 +9,8 @@ import sys
 
 import pytest
 
-from browser import ALL_CELLS_RAN_JS, cell_outputs, open_notebook
+from browser import ALL_CELLS_RAN_JS, ARTIFACTS, cell_outputs, open_notebook
 from browser import run_all_cells as run_all_cells_until
-from conftest import ARTIFACTS
 from portinglab import ocr_reference, paths
 
 pytestmark = pytest.mark.browser
