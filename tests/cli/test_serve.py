@@ -137,13 +137,17 @@ def test_the_server_counts_what_it_serves(built_site):
 
 def _cli(*args, **kwargs):
     import os
+    import signal
     import subprocess
     import sys
 
     from portinglab import paths
 
+    # SIGINT back to its default in the child: a test run started in the background of a non-interactive shell
+    # has it ignored, and Python then installs no KeyboardInterrupt handler (Ctrl+C would do nothing)
     return subprocess.Popen(
         [sys.executable, "-m", "portinglab", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         stdin=subprocess.DEVNULL, text=True, env={**os.environ, "PYTHONPATH": str(paths.ROOT / "src")}, **kwargs,
     )
 
