@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import sys
-import tarfile
 import types
 from pathlib import Path
 from urllib.parse import urlparse
@@ -25,15 +24,7 @@ from portinglab.fetch import Fetched
 from portinglab.pins import NpmPin
 from portinglab.site import stage_vendor
 from portinglab_kernel import site
-
-
-def _npm_tarball(path: Path, files: dict[str, bytes]) -> Path:
-    with tarfile.open(path, "w:gz") as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(f"package/{name}")
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return path
+from _npm import npm_tarball
 
 
 @pytest.fixture
@@ -70,7 +61,7 @@ def test_site_url_is_relative_to_the_sites_root(pyodide, index, path, url):
 
 def test_vendored_files_are_where_the_build_put_them(pyodide, tmp_path):
     lib = NpmPin("@scope/lib@1.2.3", "0" * 64, "sha512-x", files=("dist/lib.js", "dist/lib.wasm"))
-    tgz = _npm_tarball(tmp_path / "lib.tgz", {"dist/lib.js": b"console.log(1)", "dist/lib.wasm": b"\0asm",
+    tgz = npm_tarball(tmp_path / "lib.tgz", {"dist/lib.js": b"console.log(1)", "dist/lib.wasm": b"\0asm",
                                                "README.md": b"not staged"})
     built = tmp_path / "deployed under" / "a prefix"
     (built / paths.PYODIDE_DIR).mkdir(parents=True)

@@ -10,7 +10,6 @@ the output folder is recreated; the tarball has jupyterlite's `pyodide/` top fol
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import tarfile
 import zipfile
@@ -20,6 +19,7 @@ from packaging.utils import canonicalize_name
 
 from portinglab.fetch import AssetError
 from portinglab.pyodide_dist import ExtraWheel, assemble_pyodide, canonical, read_core, trim_lock, write_tarball
+from _npm import npm_tarball
 
 
 @pytest.mark.parametrize("name", ["prompt_toolkit", "Prompt-Toolkit", "zope.interface", "ruamel.yaml.clib", "PyYAML",
@@ -53,15 +53,6 @@ def test_the_lock_keeps_what_is_present_and_drops_orphans_transitively():
     assert "ipython" not in kept and dropped["ipython"] == "depends on missing prompt_toolkit"
 
 
-def _tgz(path, files: dict[str, bytes]):
-    with tarfile.open(path, "w:gz") as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(f"package/{name}")
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return path
-
-
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -77,7 +68,7 @@ def release(tmp_path):
                   "depends": ["numpy", "openblas"]},
         "openblas": {"name": "openblas", "file_name": "openblas-0.3.zip", "sha256": _sha(b"blas"), "depends": []},
     }}
-    core = _tgz(tmp_path / "pyodide-0.27.7.tgz", {"pyodide.js": b"js", "pyodide.asm.wasm": b"\0asm",
+    core = npm_tarball(tmp_path / "pyodide-0.27.7.tgz", {"pyodide.js": b"js", "pyodide.asm.wasm": b"\0asm",
                                                   "pyodide-lock.json": json.dumps(lock).encode(), "README.md": b"x"})
     whl = tmp_path / "carrier-1.0-py3-none-any.whl"
     with zipfile.ZipFile(whl, "w") as z:

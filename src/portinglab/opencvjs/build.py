@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import hashlib
 import json
 import os
 import re
@@ -32,6 +31,7 @@ import time
 import tomllib
 from pathlib import Path
 
+from ..fetch import sha256_of
 from ..paths import ASSETS_TOML, CACHE, ROOT
 
 #: the modules OpenCV's own opencv_js.config.py white-lists, in its order (what the npm build has)
@@ -167,14 +167,6 @@ def parse_emcc_version(text: str) -> str:
 
 # ---------------------------------------------------------------------------- the build
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def toolchain(pin: dict) -> dict:
     """emcc's version (must be assets.toml [opencvjs] emscripten) and Debian's package version."""
     if not shutil.which("emcc"):
@@ -269,16 +261,16 @@ def build(*, threads: bool = False, simd: bool = True, modules: list[str] | None
         shutil.copyfile(build_dir / "bin" / name, output / name)
     info = {
         "file": "opencv.js",
-        "sha256": _sha256(output / "opencv.js"),
+        "sha256": sha256_of(output / "opencv.js"),
         "size": (output / "opencv.js").stat().st_size,
         "opencv": "4.12.0",
         "source": {"sdist": sdist_pin["filename"], "sha256": sdist_sha},
         "modules": modules,
         "simd": simd,
         "threads": threads,
-        "other_files": {name: {"sha256": _sha256(output / name), "size": (output / name).stat().st_size}
+        "other_files": {name: {"sha256": sha256_of(output / name), "size": (output / name).stat().st_size}
                         for name in extra},
-        "whitelist_sha256": _sha256(config),
+        "whitelist_sha256": sha256_of(config),
         "configure_command": configure[1:],
         "make_command": make_command(jobs),
         "toolchain": tool,
