@@ -403,10 +403,11 @@ class Tracer:
                 finally:
                     self.post_run_cell()
                     # a cell the user ran (not the lab's silent requests), checked against the reference
-                    store = kwargs.get("store_history", args[1] if len(args) > 1 else False)
-                    silent = kwargs.get("silent", args[2] if len(args) > 2 else False)
-                    if self.parity is not None and store and not silent:
-                        self._check_parity(args[0] if args else kwargs.get("raw_cell", ""), result)
+                    if self.parity is not None:  # only while the lab gave a reference: nothing per cell otherwise
+                        store = kwargs.get("store_history", args[1] if len(args) > 1 else False)
+                        silent = kwargs.get("silent", args[2] if len(args) > 2 else False)
+                        if store and not silent:
+                            self._check_parity(args[0] if args else kwargs.get("raw_cell", ""), result)
 
             shell.run_cell_async = run_cell_async
             self.started = True
