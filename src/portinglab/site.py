@@ -24,7 +24,7 @@ from pathlib import Path
 
 from . import paths
 from .bytecode import STDLIB_ZIP, add_startup_bytecode, rewrite_zip
-from .fetch import AssetError, Fetched, fetch_all, sha256_mismatch, sha256_of
+from .fetch import AssetError, Fetched, fetch_all, sha256_mismatch, sha256_of, verify_sha256
 from .pins import Pins, load_pins
 from .pyodide_dist import ExtraWheel, PyodideDist, assemble_pyodide, canonical, write_tarball
 
@@ -154,6 +154,7 @@ def stage_vendor(fetched: Fetched, site: Path) -> dict[str, dict]:
                 target.write_bytes(member.read())
         manifest[pin.name] = {"version": pin.version, "base": base, "files": list(pin.files)}
     manifest.update(stage_opencv_data(site))
+    manifest.update(stage_opencvjs_built(site))
     (site / paths.VENDOR_MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     return manifest
 
@@ -168,6 +169,30 @@ def stage_opencv_data(site: Path) -> dict[str, dict]:
     for path in files:
         shutil.copyfile(path, site / base / path.name)
     return {name: {"version": version, "base": base, "files": [p.name for p in files]}}
+
+
+def stage_opencvjs_built(site: Path) -> dict[str, dict]:
+    """Porting Lab's own opencv.js builds (wasm SIMD, from OpenCV's source; committed under opencvjs/),
+    each file verified against assets.toml [[opencvjs.site]] before it is copied. The kernel picks one
+    where the browser can run it (`requires`), else the npm build (portinglab_kernel.opencv.loader)."""
+    manifest = {}
+    for build in opencvjs_site_pins():
+        base = f"{paths.VENDOR_DIR}/{build['name']}/{build['version']}/"
+        (site / base).mkdir(parents=True, exist_ok=True)
+        for file, sha in build["files"].items():
+            src = paths.ROOT / build["dir"] / file
+            if not src.exists():
+                raise AssetError(f"{src} is missing: it is committed (built by ./portlab build-opencvjs)")
+            verify_sha256(src, sha, f"{build['name']} {file}")
+            shutil.copyfile(src, site / base / file)
+        manifest[build["name"]] = {"version": build["version"], "base": base, "files": list(build["files"]),
+                                   "requires": build.get("requires", [])}
+    return manifest
+
+
+def opencvjs_site_pins() -> list[dict]:
+    """assets.toml's [[opencvjs.site]]: the committed opencv.js builds the site ships."""
+    return tomllib.loads(paths.ASSETS_TOML.read_text(encoding="utf-8")).get("opencvjs", {}).get("site", [])
 
 
 MODELS_NOTICE = """# Models shipped with Porting Lab
@@ -336,6 +361,10 @@ def build_site(output: Path = paths.OUTPUT, cache: Path = paths.CACHE, refresh: 
         run_jupyter_lite_build(lite, staged, tarball, work, extra_args=extra_args, log=log,
                                python_path=(install_extension_package(work / "extension-package"),))
         stage_vendor(fetched, staged)
+        # the kernel's worker starts as the page opens (issue 17): patched, verified labextension files
+        from .kernelstart import patch_site as patch_kernel_start
+
+        patch_kernel_start(staged)
         before, after = precompress(staged)
         log(f"[build] gzip: {before / 1e6:.1f} MB of text and wasm -> {after / 1e6:.1f} MB")
         write_manifest(staged, pins)

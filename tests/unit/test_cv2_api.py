@@ -288,3 +288,28 @@ def test_a_file_is_copied_for_opencv_js_once_per_version(tmp_path, monkeypatch):
     # not a file of the kernel's: passed on as its absolute path (opencv.js's own files, or OpenCV's error)
     assert files.mirror(H, "missing.onnx", "dnn.readNet") == str(tmp_path / "missing.onnx")
     assert files.mirror(H, "", "dnn.readNet") == "" and len(H.copies) == 2
+
+
+# ---------------------------------------------------------------------------- which opencv.js loads (loader.py)
+
+def test_the_simd_build_is_chosen_where_shipped_and_runnable():
+    from portinglab_kernel.opencv.loader import BUILDS, choose_build
+
+    both = {BUILDS["simd"][0]: {}, BUILDS["npm"][0]: {}}
+    npm_only = {BUILDS["npm"][0]: {}}
+    assert choose_build(both, None, simd=True) == "simd"
+    assert choose_build(both, None, simd=False) == "npm"  # a browser without wasm SIMD
+    assert choose_build(npm_only, None, simd=True) == "npm"  # a site without Porting Lab's build
+    assert choose_build(both, "npm", simd=True) == "npm"
+    assert choose_build(both, "simd", simd=False) == "simd"  # forced: the user asked for it
+    with pytest.raises(ImportError, match="does not ship portinglab/opencv-js-simd"):
+        choose_build(npm_only, "simd", simd=True)
+    with pytest.raises(ImportError, match="use one of simd, npm"):
+        choose_build(both, "fast", simd=True)
+
+
+def test_the_simd_probe_is_a_wasm_module_with_a_v128_instruction():
+    from portinglab_kernel.opencv.loader import _SIMD_PROBE
+
+    assert _SIMD_PROBE[:8] == b"\0asm\x01\0\0\0"
+    assert b"\xfd" in _SIMD_PROBE  # the SIMD opcode prefix

@@ -153,3 +153,19 @@ def test_the_generated_files_are_what_emit_writes_from_the_committed_ir():
     for key, text in files.items():
         assert emit.OUTPUTS[key].read_text(encoding="utf-8") == text, key
     assert fonts.FACES == FACES
+
+
+def test_names_the_npm_fallback_lacks_are_marked():
+    from portinglab.cv2gen import ir as irmod
+
+    fallback = {"functions": {"blur": []}, "classes": {"ORB": {"methods": {"detect": []}, "static": {}}}}
+    assert irmod.in_registry("blur", fallback) and not irmod.in_registry("findNonZero", fallback)
+    assert irmod.in_registry("new:ORB", fallback) and not irmod.in_registry("new:SIFT", fallback)
+    assert irmod.in_registry("ORB.detect", fallback) and not irmod.in_registry("ORB.compute", fallback)
+    data = {"functions": {"blur": {"status": "bridged", "variants": [{"js": "blur"}]},
+                          "findNonZero": {"status": "bridged", "variants": [{"js": "findNonZero"}]},
+                          "imread": {"status": "codec"}},
+            "classes": {"ORB": {"methods": {"detect": [{"js": "ORB.detect"}], "compute": [{"js": "ORB.compute"}]}}}}
+    irmod.mark_fallback(data, fallback)
+    assert data["functions"]["findNonZero"]["fallback"] is False and "fallback" not in data["functions"]["blur"]
+    assert data["classes"]["ORB"]["fallback_missing"] == ["compute"]

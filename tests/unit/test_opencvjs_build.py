@@ -136,3 +136,20 @@ def test_flavour_tag_and_emcc_version():
 def test_the_toolchain_pin_is_in_assets_toml():
     sdist, pin = b.pins()
     assert pin["emscripten"] == "3.1.6" and sdist["filename"] == "opencv-python-4.12.0.88.tar.gz"
+
+
+def test_whitelist_extra_is_appended_to_the_kept_modules_only():
+    extra = {"core": {"": ["findNonZero"]}, "features2d": {"SIFT": ["create"]}, "video": {"": ["x"]}}
+    text = b.whitelist_config(CONFIG, ["core", "imgproc"], extra)
+    core, imgproc = _exec_config(text)
+    assert core[""] == ["absdiff", "add", "findNonZero"]  # OpenCV's names first, ours after
+    assert "SIFT" not in text and "'x'" not in text  # modules not built: nothing of theirs
+
+
+def test_the_projects_whitelist_extra_names_known_modules_and_no_duplicates():
+    extra = b.whitelist_extra()
+    assert set(extra) <= set(b.CONFIG_MODULES)
+    for module, keys in extra.items():
+        for key, names in keys.items():
+            assert len(names) == len(set(names)), (module, key)
+    assert "NMSBoxes" in extra["dnn"][""] and extra["features2d"]["SIFT"] == ["create", "getDefaultName"]

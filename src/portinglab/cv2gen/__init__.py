@@ -30,11 +30,14 @@ def generate(check: bool = False, log=print) -> list:
     surface = pyapi.read(inp.stubs)
     decls = headers.parse(inp.opencv)
     reg = registry.read(inp.opencv_js)
-    data = ir.finish(ir.build(surface, decls, reg), surface, reg)
+    reg["label"] = inp.opencv_js_label
+    fallback = registry.read(inp.opencv_js_fallback) if inp.opencv_js_fallback else None
+    data = ir.finish(ir.build(surface, decls, reg), surface, reg, fallback)
     files = emit.render(data, surface.constants, fonts.read(inp.opencv))
     c = data["counts"]
     log(f"[cv2gen] functions: {c['functions']} in opencv-python, {c['functions_in_js']} in opencv.js, "
-        f"{c['functions_bridged']} bridged ({c['functions_bridged_pct']:.1f} %); classes: {c['classes']} / "
+        f"{c['functions_bridged']} bridged ({c['functions_bridged_pct']:.1f} %, {c.get('functions_simd_only', 0)} of them "
+        f"not in the npm fallback); classes: {c['classes']} / "
         f"{c['classes_in_js']} / {c['classes_bridged']}; constants: {c['constants']}")
     differ = emit.write_or_check(files, check)
     if check and differ:

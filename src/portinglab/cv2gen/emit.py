@@ -92,9 +92,14 @@ def coverage_md(ir: dict) -> str:
            f"<!-- {HEADER} -->", "",
            "Status: **bridged** (generated wrapper over opencv.js, opencv-python's call forms), **hand-written** "
            "(bridged by the override layer: fused fast paths, Pillow codecs, runtime), **not in opencv.js** (the "
-           "vendored build does not export it: the escape hatch cannot reach it either), **signature differs** (opencv.js "
+           "site's opencv.js does not export it: the escape hatch cannot reach it either), **signature differs** (opencv.js "
            "exports the name with arguments the bridge cannot map; the reason is given), **excluded** (on purpose, "
            "with what to use instead).", "",
+           f"The bridge is generated for {ir.get('opencv_js', 'opencv.js')}."
+           + (f" Where a browser lacks wasm SIMD the kernel loads the npm build (@techstark/opencv-js) instead; "
+              f"the {c['functions_simd_only']} functions marked *wasm SIMD build only* raise cv2.error "
+              f"(not implemented) there." if c.get("functions_simd_only") is not None and "SIMD" in
+              ir.get("opencv_js", "") else ""), "",
            "| | opencv-python | in opencv.js | bridged |", "|---|---|---|---|",
            f"| functions (top level) | {c['functions']} | {c['functions_in_js']} | {c['functions_bridged']} "
            f"({c['functions_bridged_pct']:.0f} % of those in opencv.js) |",
@@ -105,6 +110,8 @@ def coverage_md(ir: dict) -> str:
     for name, e in list(funcs.items()) + list(subs.items()):
         if e["status"] in ("bridged", "hand-written"):
             detail = "<br>".join(f"`{f}`" for f in e["forms"])
+            if e.get("fallback") is False:
+                detail += "<br>*wasm SIMD build only* (not in the npm fallback)"
         else:
             detail = e.get("reason", "").replace("|", "\\|")
         out.append(f"| `{name}` | {e['status']} | {detail} |")
@@ -118,6 +125,9 @@ def coverage_md(ir: dict) -> str:
             continue
         bridged = ", ".join(f"`{m}`" for m in e.get("methods", {}))
         missing = "; ".join(f"`{m}`: {why}" for m, why in e.get("not_bridged", {}).items()).replace("|", "\\|")
+        if e.get("fallback_missing"):
+            missing = "; ".join(filter(None, [missing, "wasm SIMD build only: " + ", ".join(
+                f"`{m}`" for m in e["fallback_missing"])]))
         out.append(f"| `{name}` | {e['status']} | {bridged} | {missing or e.get('reason', '')} |")
     return "\n".join(out) + "\n"
 

@@ -303,7 +303,7 @@ def build(surface: Surface, decls: list[Decl], registry: dict) -> dict:
         elif py in excluded or top in excluded:
             entry.update(status="excluded", reason=excluded.get(py) or excluded[top])
         elif not fams:
-            entry.update(status="not in opencv.js", reason="opencv.js 4.12 (@techstark/opencv-js) does not export it")
+            entry.update(status="not in opencv.js", reason=f"{registry.get('label', 'opencv.js')} does not export it")
         else:
             _entry(entry, *bridge_forms(forms, cands, fams, ctx))
         functions[py] = entry
@@ -316,7 +316,7 @@ def build(surface: Surface, decls: list[Decl], registry: dict) -> dict:
         elif q in excluded or q.split(".")[0] in excluded or q.split("_")[0] in ("cuda", "ocl", "ogl"):
             entry.update(status="excluded", reason=excluded.get(q) or excluded.get(q.split(".")[0]) or "CUDA / OpenCL / OpenGL")
         elif not js:
-            entry.update(status="not in opencv.js", reason="opencv.js 4.12 (@techstark/opencv-js) does not build it")
+            entry.update(status="not in opencv.js", reason=f"{registry.get('label', 'opencv.js')} does not build it")
         else:
             entry["methods"], entry["not_bridged"] = {}, {}
             for m, forms in methods.items():
@@ -357,14 +357,40 @@ HAND_WRITTEN = {
 }
 
 
-def finish(ir: dict, surface: Surface, registry: dict) -> dict:
-    """Hand-written names, classes' status, counts."""
+def in_registry(js: str, registry: dict) -> bool:
+    """Whether an opencv.js build exports a variant's `js` ("name", "new:Class", "Class.method")."""
+    if js.startswith("new:"):
+        return js[4:] in registry["classes"]
+    name, _, method = js.partition(".")
+    if not method:
+        return name in registry["functions"]
+    c = registry["classes"].get(name)
+    return bool(c) and (method in c["methods"] or method in c["static"])
+
+
+def mark_fallback(ir: dict, fallback: dict) -> None:
+    """`fallback: False` on the bridged functions and class methods the npm build (loaded where a browser
+    lacks wasm SIMD) does not export: there they raise cv2.error (not implemented)."""
+    for e in ir["functions"].values():
+        if e.get("status") == "bridged" and not any(in_registry(v["js"], fallback) for v in e["variants"]):
+            e["fallback"] = False
+    for e in ir["classes"].values():
+        for m, variants in e.get("methods", {}).items():
+            if not any(in_registry(v["js"], fallback) for v in variants):
+                e.setdefault("fallback_missing", []).append(m)
+
+
+def finish(ir: dict, surface: Surface, registry: dict, fallback: dict | None = None) -> dict:
+    """Hand-written names, classes' status, counts; with `fallback` (the npm build's registry), what it lacks."""
     F = ir["functions"]
     for name, why in HAND_WRITTEN.items():
         if name in F:
             F[name]["status"] = "hand-written"
             F[name]["reason"] = why
             F[name].pop("variants", None)
+    ir["opencv_js"] = registry.get("label", "opencv.js")
+    if fallback is not None:
+        mark_fallback(ir, fallback)
     classes = ir["classes"]
     top = {k: v for k, v in F.items() if "." not in k}
     top_classes = {k: (classes[v["of"]] if v["status"] == "alias" else v) for k, v in classes.items() if "." not in k}
@@ -374,6 +400,7 @@ def finish(ir: dict, surface: Surface, registry: dict) -> dict:
     ir["counts"] = {
         "functions": len(top), "functions_in_js": len(in_js), "functions_bridged": len(bridged),
         "functions_bridged_pct": 100.0 * len(bridged) / max(len(in_js), 1),
+        "functions_simd_only": len([k for k in bridged if top[k].get("fallback") is False]),
         "codecs": len([k for k, v in top.items() if v["status"] == "codec"]),
         "classes": len(top_classes), "classes_in_js": len([c for c in top_classes.values() if c["js"]]),
         "classes_bridged": len([c for c in top_classes.values() if c["status"] == "bridged"]),

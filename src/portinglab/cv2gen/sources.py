@@ -20,7 +20,9 @@ MODULES = ("core", "imgproc", "features2d", "objdetect", "dnn", "video", "calib3
 class Inputs:
     opencv: Path  # the sdist's `opencv/` folder (headers + modules/python/src2/hdr_parser.py)
     stubs: Path  # opencv-python-headless's cv2/__init__.pyi
-    opencv_js: Path  # the vendored opencv.js (dist/opencv.js of the pinned npm tarball)
+    opencv_js: Path  # the opencv.js the bridge is generated for: the site's own SIMD build where it ships one
+    opencv_js_label: str  # how the coverage table names it
+    opencv_js_fallback: Path | None  # the npm build the kernel loads where wasm SIMD is missing
 
 
 def _pin() -> dict:
@@ -57,6 +59,20 @@ def stubs_path() -> Path:
     return Path(cv2.__file__).parent / "__init__.pyi"
 
 
+def opencv_js_built() -> Path | None:
+    """The site's own opencv.js (assets.toml [[opencvjs.site]], committed under opencvjs/), verified; None
+    when the site ships none."""
+    from ..paths import ROOT
+
+    builds = tomllib.loads(ASSETS_TOML.read_text(encoding="utf-8")).get("opencvjs", {}).get("site", [])
+    if not builds:
+        return None
+    b = builds[0]
+    path = ROOT / b["dir"] / "opencv.js"
+    verify_sha256(path, b["files"]["opencv.js"], f"{b['name']} opencv.js")
+    return path
+
+
 def opencv_js(cache: Path = CACHE) -> Path:
     """dist/opencv.js of the pinned, verified npm tarball (fetched like every vendored file)."""
     from ..fetch import fetch_npm
@@ -78,7 +94,12 @@ def inputs(cache: Path = CACHE) -> Inputs:
     sdist = fetch_sdist(pin["pypi"], pin["filename"], pin["sha256"], cache)
     stubs = stubs_path()
     verify_sha256(stubs, pin["stubs_sha256"], "opencv-python-headless 4.12.0.88's stubs (cv2/__init__.pyi)")
-    return Inputs(_extract(sdist, cache, pin["sha256"]), stubs, opencv_js(cache))
+    npm = opencv_js(cache)
+    built = opencv_js_built()
+    if built is None:
+        return Inputs(_extract(sdist, cache, pin["sha256"]), stubs, npm, "opencv.js 4.12 (@techstark/opencv-js)", None)
+    return Inputs(_extract(sdist, cache, pin["sha256"]), stubs, built, "Porting Lab's opencv.js 4.12 (wasm SIMD build)",
+                  npm)
 
 
 def opencv_data() -> tuple[str, str, list[Path]]:

@@ -18,7 +18,7 @@ import numpy as np
 from .. import copies as _copies
 from ..copies import record_counted
 from .errors import bad_argument, error, from_tagged
-from .loader import _state, load
+from .loader import _state, load, not_in_loaded_build
 from .mats import DEPTH_OF, array_shape, as_mat_array, geometry, pointer
 from .wire import ARG, COUNT_AT, EACH, FIELDS, HEADER, RES_NAMES, STATUS, STRUCT, STRUCT_WIDTH, STRUCTS, WIRE
 
@@ -375,6 +375,9 @@ class Variant:
             area.grow(int(needed) * 2)
             status = area.buf[0]
         if status != STATUS["ok"]:
+            missing = not_in_loaded_build(self.js, self.func)
+            if missing is not None:
+                raise missing
             text = str(H.message())
             tag = {STATUS["cv"]: "@@cv@@", STATUS["bind"]: "@@bind@@"}.get(int(status), "@@js@@")
             raise from_tagged(tag + text, self.func)

@@ -3,7 +3,11 @@
 // Module an `instantiateWasm` hook that compiles the embedded wasm synchronously
 // (allowed in workers), and evaluate it. The file itself is the vendored, verified
 // one; it is only wrapped in memory (its UMD wrapper creates `Module` itself, so
-// the hook is passed in by replacing that one statement).
+// the hook is passed in by replacing that one statement). Two builds are known: the
+// npm one (@techstark/opencv-js: `var Module = {}`, `var wasmBinaryFile="data:..."`,
+// its factory returns the Module) and ours from source (Emscripten 3.1.6:
+// `Module = {}`, `var wasmBinaryFile;wasmBinaryFile="data:..."`, its factory
+// returns a Promise); both are matched, and `cv` is set to the Module either way.
 //
 // Why not `await`/run_sync: Python code the kernel runs while a cell is suspended
 // in run_sync can leave later JS exceptions unreported ("SystemError: error return
@@ -15,10 +19,12 @@
   xhr.send();
   if (xhr.status !== 200) throw new Error(`opencv.js: HTTP ${xhr.status} for ${url}`);
   let src = xhr.responseText;
-  const stock = "if (typeof Module === 'undefined')\n    var Module = {};\n  return cv(Module);";
-  const at = src.lastIndexOf(stock);
-  if (at < 0) throw new Error("opencv.js: unexpected wrapper; cannot load it synchronously");
-  const prefix = 'var wasmBinaryFile="data:application/octet-stream;base64,';
+  const stock = /if \(typeof Module === 'undefined'\)\s*(var )?Module = \{\};\s*return cv\(Module\);/g;
+  let found = null;
+  for (const m of src.matchAll(stock)) found = m;  // the UMD wrapper's, the last one
+  if (found === null) throw new Error("opencv.js: unexpected wrapper; cannot load it synchronously");
+  const at = found.index;
+  const prefix = 'wasmBinaryFile="data:application/octet-stream;base64,';
   const start = src.indexOf(prefix);
   if (start < 0) throw new Error("opencv.js: no embedded wasm found");
   const b64start = start + prefix.length;
@@ -28,7 +34,7 @@
   const bytes = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
   const timing = {decode_ms: performance.now() - t0};
-  self.__portinglabCvModule = {
+  const Module = self.__portinglabCvModule = {
     instantiateWasm(info, receiveInstance) {
       const t1 = performance.now();
       const module = new WebAssembly.Module(bytes);
@@ -38,11 +44,13 @@
       return instance.exports;
     },
   };
-  src = src.slice(0, at) + "return cv(self.__portinglabCvModule);" + src.slice(at + stock.length);
+  src = src.slice(0, at) + "return cv(self.__portinglabCvModule);" + src.slice(at + found[0].length);
   const t2 = performance.now();
   (0, eval)(src + "\n//# sourceURL=" + url);
   timing.eval_ms = performance.now() - t2;
   delete self.__portinglabCvModule;
+  // instantiation was synchronous, so the Module is ready; a factory that returned a Promise left `cv` unusable
+  if (typeof Module.Mat === "function") self.cv = Module;
   timing.ready = typeof self.cv !== "undefined" && typeof self.cv.Mat === "function";
   return timing;
 })

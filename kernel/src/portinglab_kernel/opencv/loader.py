@@ -9,12 +9,17 @@ the compile when it is likely slow, and a line when it is ready.
 
 opencv.js's Module has a non-standard `then` that makes `await cv` hang; it is
 deleted once the runtime is up.
+
+Which opencv.js: Porting Lab's own build (wasm SIMD, more of OpenCV's functions;
+docs/opencv-js-build.md) where the site ships it and the browser runs wasm SIMD,
+else the npm build (@techstark/opencv-js). The environment variable
+PORTINGLAB_OPENCVJS=npm|simd, set before the first `import cv2`, forces one.
 """
 
 from __future__ import annotations
 
 import json
-
+import os
 import sys
 import time
 from importlib import resources
@@ -23,6 +28,34 @@ _state: dict = {}
 
 PROGRESS_AFTER_S = 1.0
 TIMEOUT_S = 120.0
+
+#: the opencv.js builds a site may ship, best first: (vendor manifest name, file, what the browser needs)
+BUILDS = {
+    "simd": ("portinglab/opencv-js-simd", "opencv.js"),
+    "npm": ("@techstark/opencv-js", "dist/opencv.js"),
+}
+#: the smallest module using a wasm SIMD instruction (wasm-feature-detect's): validates where SIMD runs
+_SIMD_PROBE = bytes([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0,
+                     253, 15, 253, 98, 11])
+
+
+def wasm_simd() -> bool:
+    import js
+    from pyodide.ffi import to_js
+
+    return bool(js.WebAssembly.validate(to_js(_SIMD_PROBE)))
+
+
+def choose_build(shipped: dict, forced: str | None, simd: bool) -> str:
+    """"simd" or "npm": the build to load, given the site's vendor manifest, PORTINGLAB_OPENCVJS and
+    whether the browser runs wasm SIMD."""
+    if forced:
+        if forced not in BUILDS:
+            raise ImportError(f"PORTINGLAB_OPENCVJS={forced!r}: use one of {', '.join(BUILDS)}")
+        if BUILDS[forced][0] not in shipped:
+            raise ImportError(f"PORTINGLAB_OPENCVJS={forced!r}: this site does not ship {BUILDS[forced][0]}")
+        return forced
+    return "simd" if BUILDS["simd"][0] in shipped and simd else "npm"
 
 
 def _sleep(ms: int) -> None:
@@ -40,17 +73,19 @@ def load(progress=None) -> tuple:
     import js
     import pyodide_js
 
-    from ..site import vendor_url
+    from ..site import vendor_url, vendored
 
     say = progress or (lambda text: print(text, file=sys.stderr, flush=True))
     t0 = time.perf_counter()
     shown = False
 
-    url = vendor_url("@techstark/opencv-js", "dist/opencv.js")
+    build = choose_build(vendored(), os.environ.get("PORTINGLAB_OPENCVJS"), wasm_simd())
+    url = vendor_url(*BUILDS[build])
     timing = {}
     if not (hasattr(js, "cv") and hasattr(js.cv, "Mat")):
         if not _state.get("warned"):
-            say("cv2: loading opencv.js (10 MB, compiled once per kernel) ...")
+            say(f"cv2: loading opencv.js ({'wasm SIMD build' if build == 'simd' else 'npm build'}, "
+                "compiled once per kernel) ...")
             _state["warned"] = shown = True
         source = resources.files(__package__).joinpath("load_sync.js").read_text(encoding="utf-8")
         try:
@@ -79,12 +114,30 @@ def load(progress=None) -> tuple:
     from .files import install_haarcascades
 
     install_haarcascades()
-    _state.update(counter=counter, cv=cv, H=H, area=area, url=url, seconds=time.perf_counter() - t0, timing=timing)
+    _state.update(counter=counter, cv=cv, H=H, area=area, url=url, build=build, seconds=time.perf_counter() - t0, timing=timing)
     if shown and _state["seconds"] > PROGRESS_AFTER_S:
         say(f"cv2: opencv.js ready in {_state['seconds']:.1f} s")
     return cv, H
 
 
 def load_info() -> dict:
-    """How the loading went: url, seconds (empty before the first load)."""
-    return {k: v for k, v in _state.items() if k in ("url", "seconds", "timing")}
+    """How the loading went: build ("simd" or "npm"), url, seconds (empty before the first load)."""
+    return {k: v for k, v in _state.items() if k in ("build", "url", "seconds", "timing")}
+
+
+def not_in_loaded_build(js_name: str, func: str):
+    """cv2.error (not implemented) when the opencv.js this kernel loaded lacks `js_name` ("name",
+    "new:Class" or "Class.method"), which the site's other build has; else None. Read only after a
+    call failed, so calls pay nothing for it."""
+    cv = _state.get("cv")
+    if cv is None or _state.get("build") != "npm":  # the bridge is generated from the SIMD build's registry
+        return None
+    name = js_name[4:] if js_name.startswith("new:") else js_name.split(".", 1)[0]
+    if hasattr(cv, name):
+        return None
+    from .errors import error
+
+    why = "PORTINGLAB_OPENCVJS chose it" if os.environ.get("PORTINGLAB_OPENCVJS") else "this browser runs no wasm SIMD"
+    return error(f"OpenCV(4.12.0) :-1: error: (-213:The function/feature is not implemented) {func} is not in "
+                 f"the opencv.js this kernel loaded ({BUILDS['npm'][0]}: {why}); Porting Lab's wasm SIMD "
+                 f"build has it in function '{func}'\n", -213, "", func)

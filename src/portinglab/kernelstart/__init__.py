@@ -1,0 +1,151 @@
+"""The kernel's early start: Porting Lab's build of jupyterlite-pyodide-kernel 0.6.1's worker.
+
+A stock JupyterLite creates the kernel's worker only once the notebook's session asks for a kernel (~3 s
+after the page opens), and the worker then spends ~5 s of CPU loading Pyodide, its packages and the kernel.
+The build patches the pinned labextension (each file verified by sha256 before it is touched) so that:
+
+* `static/portinglab/kernel-prewarm.js`, loaded by `lab/` and `notebooks/index.html` before JupyterLab,
+  creates the kernel's worker at once and has it load Pyodide, the preloaded packages and `pyodide_kernel`
+  while JupyterLab starts;
+* the kernel class's `initWorker` (chunk 592) takes that worker for the first kernel the page creates
+  (only when its options are the ones the prewarm used), otherwise creates one as before: a worker is
+  only ever one kernel's, so the notebook's session and any other cannot race for it;
+* the comlink worker (chunk 352) gets a subclass of its kernel (`worker-patch.js`) whose `initialize`
+  does only the per-kernel part after a prewarm (drive, folder, piplite settings) and falls back to the
+  stock start if the prewarm failed.
+
+Patched chunks get new content-hashed names (and the federated extension's `remoteEntry` with them), so a
+host caching hashed files forever never mixes the stock and the patched code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import paths
+
+HERE = Path(__file__).resolve().parent
+EXTENSION = "extensions/@jupyterlite/pyodide-kernel-extension"
+VERSION = "0.6.1"
+#: the stock files this build patches, as jupyterlite-pyodide-kernel 0.6.1's wheel ships them
+#: (requirements.lock pins the wheel by hash; these pin the files inside it)
+STOCK = {
+    "remoteEntry": ("static/remoteEntry.3745c44cbbd62cec9a73.js",
+                    "58e3a0998c9d69079d3e0278b9cc58d320fba9082796db1c10e919969c085dc5"),
+    "kernel": ("static/592.dfd0b9431bfb4edbbcd2.js",
+               "cd94b8412d0f48a1b01f4f718b16e8d0b03fabd5c1b8bbf020de2848c6a1f452"),
+    "worker": ("static/352.cc74f63a8f779ace30b6.js",
+               "5c3267772b9644b7f904fd213f6e34313a72cc21cce268c412b474ecea012db6"),
+}
+#: each patch replaces exactly one occurrence
+WORKER_ANCHOR = "Fd=new ms;$t(Fd)}"
+KERNEL_ANCHOR = "new Worker(new URL(n.p+n.u(352),n.b),{type:void 0})"
+KERNEL_PATCH = ("(globalThis.__portinglabTakeWorker&&globalThis.__portinglabTakeWorker(e)||"
+                + KERNEL_ANCHOR + ")")
+PREWARM_JS = "static/portinglab/kernel-prewarm.js"
+#: the apps whose pages start a kernel
+APPS = ("lab", "notebooks")
+SCRIPT_TAG = '<script src="../static/portinglab/kernel-prewarm.js"></script>'
+SOURCE_MAP = re.compile(r"\n//# sourceMappingURL=\S+\s*$")
+
+
+class KernelStartError(RuntimeError):
+    pass
+
+
+@dataclass
+class Patched:
+    worker: str  # the patched worker chunk, relative to the site
+    kernel: str
+    remote_entry: str
+
+
+def _hash20(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:20]
+
+
+def replace_once(text: str, old: str, new: str, where: str, times: int = 1) -> str:
+    count = text.count(old)
+    if count != times:
+        raise KernelStartError(f"{where}: expected the patch's anchor {old!r} {times} time(s), found it {count}")
+    return text.replace(old, new)
+
+
+def patched_worker(stock: str) -> str:
+    body = (HERE / "worker-patch.js").read_text(encoding="utf-8")
+    # the patch ends the worker module's function (its closing brace is the anchor's last character)
+    return SOURCE_MAP.sub("\n", replace_once(stock, WORKER_ANCHOR, "\n" + body + "}", "worker chunk 352"))
+
+
+def patched_kernel(stock: str) -> str:
+    return SOURCE_MAP.sub("\n", replace_once(stock, KERNEL_ANCHOR, KERNEL_PATCH, "kernel chunk 592"))
+
+
+def prewarm_script(worker: str, packages: list[str]) -> str:
+    config = {"worker": worker, "pyodideUrl": paths.PYODIDE_URL,
+              "loadPyodideOptions": {"packages": packages}}
+    text = (HERE / "kernel-prewarm.js").read_text(encoding="utf-8")
+    return replace_once(text, "__PORTINGLAB_PREWARM_CONFIG__", json.dumps(config), "kernel-prewarm.js")
+
+
+def inject_script(html: str, where: str) -> str:
+    """The prewarm script goes first in <head>: it runs before JupyterLab's own scripts are even fetched."""
+    return replace_once(html, "<head>", "<head>\n    " + SCRIPT_TAG, where)
+
+
+def _stock(ext: Path, key: str) -> str:
+    rel, sha = STOCK[key]
+    path = ext / rel
+    if not path.exists():
+        raise KernelStartError(f"{path} is missing: not jupyterlite-pyodide-kernel {VERSION}'s labextension")
+    data = path.read_bytes()
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != sha:
+        raise KernelStartError(f"{path}: sha256 {actual}, expected {sha} (jupyterlite-pyodide-kernel {VERSION})")
+    return data.decode("utf-8")
+
+
+def _rehash(ext: Path, rel: str, text: str) -> str:
+    """Write `text` as `rel` renamed for its content (`<chunk>.<hash20>.js`), remove the stock file."""
+    old = ext / rel
+    stem = old.name.split(".")[0]
+    new = old.with_name(f"{stem}.{_hash20(text.encode())}.js")
+    new.write_text(text, encoding="utf-8")
+    old.unlink()
+    for extra in (old.with_name(old.name + ".LICENSE.txt"),):
+        if extra.exists():
+            extra.rename(new.with_name(new.name + ".LICENSE.txt"))
+    return new.relative_to(ext).as_posix()
+
+
+def patch_site(site: Path) -> Patched:
+    """Patch the built `site` in place (before precompression and the manifest)."""
+    ext = site / EXTENSION
+    version = json.loads((ext / "package.json").read_text(encoding="utf-8")).get("version")
+    if version != VERSION:
+        raise KernelStartError(f"{ext}: jupyterlite-pyodide-kernel {version}, this patch is for {VERSION}")
+    remote = _stock(ext, "remoteEntry")
+    worker = _rehash(ext, STOCK["worker"][0], patched_worker(_stock(ext, "worker")))
+    kernel = _rehash(ext, STOCK["kernel"][0], patched_kernel(_stock(ext, "kernel")))
+    # webpack finds chunk N at N.<hash>.js?v=<hash> through remoteEntry's two tables
+    for key, rel in (("worker", worker), ("kernel", kernel)):
+        stem, old_hash = Path(STOCK[key][0]).name.split(".")[:2]
+        remote = replace_once(remote, f'{stem}:"{old_hash}"', f'{stem}:"{rel.split(".")[1]}"', "remoteEntry", 2)
+    old_entry = STOCK["remoteEntry"][0]
+    entry = _rehash(ext, old_entry, SOURCE_MAP.sub("\n", remote))
+    for config in [site / "jupyter-lite.json", ext / "package.json"]:
+        text = config.read_text(encoding="utf-8")
+        config.write_text(replace_once(text, f'"{old_entry}"', f'"{entry}"', str(config)), encoding="utf-8")
+    packages = json.loads((site / "jupyter-lite.json").read_text(encoding="utf-8"))["jupyter-config-data"][
+        "litePluginSettings"][paths.KERNEL_PLUGIN]["loadPyodideOptions"]["packages"]
+    script = site / PREWARM_JS
+    script.parent.mkdir(parents=True, exist_ok=True)
+    script.write_text(prewarm_script(f"{EXTENSION}/{worker}", packages), encoding="utf-8")
+    for app in APPS:
+        page = site / app / "index.html"
+        page.write_text(inject_script(page.read_text(encoding="utf-8"), str(page)), encoding="utf-8")
+    return Patched(f"{EXTENSION}/{worker}", f"{EXTENSION}/{kernel}", f"{EXTENSION}/{entry}")
