@@ -128,9 +128,11 @@ def patch_site(site: Path) -> Patched:
     version = json.loads((ext / "package.json").read_text(encoding="utf-8")).get("version")
     if version != VERSION:
         raise KernelStartError(f"{ext}: jupyterlite-pyodide-kernel {version}, this patch is for {VERSION}")
-    remote = _stock(ext, "remoteEntry")
-    worker = _rehash(ext, STOCK["worker"][0], patched_worker(_stock(ext, "worker")))
-    kernel = _rehash(ext, STOCK["kernel"][0], patched_kernel(_stock(ext, "kernel")))
+    # every stock file verified and patched in memory before anything is written
+    remote, stock_worker, stock_kernel = (_stock(ext, key) for key in ("remoteEntry", "worker", "kernel"))
+    new_worker, new_kernel = patched_worker(stock_worker), patched_kernel(stock_kernel)
+    worker = _rehash(ext, STOCK["worker"][0], new_worker)
+    kernel = _rehash(ext, STOCK["kernel"][0], new_kernel)
     # webpack finds chunk N at N.<hash>.js?v=<hash> through remoteEntry's two tables
     for key, rel in (("worker", worker), ("kernel", kernel)):
         stem, old_hash = Path(STOCK[key][0]).name.split(".")[:2]
