@@ -15,7 +15,12 @@ Time per call (median, p90, mean; bridge and JS in alternating blocks, the artic
 the worker's clock ticks in 0.1 ms, so means are the finer figure) and bytes copied per call. Prints a table with ratios
 against the JS baseline measured in the same run.
 
-    .venv/bin/python benchmarks/cv2_bridge.py [--site DIR] [--runs N]
+    .venv/bin/python benchmarks/cv2_bridge.py [--site DIR] [--runs N] [--builds simd,npm]
+
+With --builds simd,npm the whole measurement runs once per opencv.js build the site ships (each in a
+fresh kernel, PORTINGLAB_OPENCVJS set before `import cv2`), and a second table compares them: the
+bridge on Porting Lab's wasm SIMD build vs on the npm build vs opencv-python with 1 thread and with
+its default threads, all from this one run.
 """
 
 from __future__ import annotations
@@ -203,9 +208,12 @@ print(json.dumps(res))
 """
 
 
-def cpython_times(runs: int) -> dict:
+def cpython_times(runs: int, threads: int | None = None) -> dict:
     import cv2
 
+    default = cv2.getNumThreads()
+    if threads is not None:
+        cv2.setNumThreads(threads)
     scope: dict = {}
     exec(INPUTS, scope)  # noqa: S102 - our own input code
     img, mask, gray, templ, M = (scope[k] for k in ("img", "mask", "gray", "templ", "M"))
@@ -229,7 +237,32 @@ def cpython_times(runs: int) -> dict:
             per.append((time.perf_counter() - t) * 1000)
         out[op] = {"per": per, "mean": statistics.fmean(per), "bytes": 0}
     out["threads"] = cv2.getNumThreads()
+    cv2.setNumThreads(default)
     return out
+
+
+def compare_builds(by_build: dict, native: dict, native_1: dict) -> list[dict]:
+    """The bridge's mean per call on each opencv.js build, against opencv-python (1 thread, default)."""
+    names = list(by_build)
+    default_threads = f"cpy {native['threads']}t ms"
+    head = (f"{'operation':<14}" + "".join(f"{b + ' ms':>11}" for b in names)
+            + f"{'cpy 1t ms':>11}{default_threads:>11}"
+            + f"{names[1] + '/' + names[0]:>11}{names[0] + '/cpy1t':>12}")
+    print()
+    print("opencv.js builds compared (bridge, mean ms per call; load: "
+          + ", ".join(f"{b} {r['load'].get('seconds', 0):.2f} s" for b, r in by_build.items()) + ")")
+    print(head)
+    print("-" * len(head))
+    rows = []
+    for op in OPS:
+        ms = {b: by_build[b][op]["bridge"]["mean"] for b in names}
+        row = {"op": op, **{f"{b}_ms": v for b, v in ms.items()}, "cpython_1t_ms": native_1[op]["mean"],
+               "cpython_ms": native[op]["mean"], "speedup": ms[names[1]] / ms[names[0]],
+               "vs_cpython_1t": ms[names[0]] / native_1[op]["mean"]}
+        rows.append(row)
+        print(f"{op:<14}" + "".join(f"{v:>11.3f}" for v in ms.values())
+              + f"{row['cpython_1t_ms']:>11.3f}{row['cpython_ms']:>11.3f}{row['speedup']:>11.2f}{row['vs_cpython_1t']:>12.2f}")
+    return rows
 
 
 def p90(xs):
@@ -241,7 +274,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--site", type=Path, help="a site built by ./portlab build (default: build one now)")
     ap.add_argument("--runs", type=int, default=40)
+    ap.add_argument("--builds", default="", help="comma-separated opencv.js builds to compare (simd,npm)")
     args = ap.parse_args()
+    builds = [b for b in args.builds.split(",") if b] or [None]
 
     if args.site:
         verify_site(args.site)
@@ -255,16 +290,22 @@ def main() -> int:
         with sync_playwright() as p:
             browser = launch(p)
             ctx, guard = guarded_context(browser)
-            page = ctx.new_page()
-            page.goto(url + "lab/index.html")
-            kernel = BrowserKernel(page, timeout_ms=600_000)
-            res = kernel.json(KERNEL_CODE.format(runs=args.runs, ops=OPS))
+            by_build = {}
+            for build in builds:
+                page = ctx.new_page()  # a fresh kernel per build
+                page.goto(url + "lab/index.html")
+                kernel = BrowserKernel(page, timeout_ms=600_000)
+                choose = f"import os; os.environ['PORTINGLAB_OPENCVJS'] = {build!r}\n" if build else ""
+                by_build[build] = kernel.json(choose + KERNEL_CODE.format(runs=args.runs, ops=OPS))
+                page.close()
+            res = by_build[builds[0]]
             version = browser.version
             browser.close()
             assert not guard.attempts, guard.attempts
     finally:
         server.shutdown()
     native = cpython_times(args.runs)
+    native_1 = cpython_times(args.runs, threads=1) if len(builds) > 1 else None
 
     rows = []
     header = (f"{'operation':<14}{'method':<9}{'median ms':>10}{'p90 ms':>9}{'mean ms':>9}"
@@ -286,9 +327,11 @@ def main() -> int:
                          "mean_ms": d["mean"], "x_js": d["mean"] / base, "bytes": d["bytes"]})
         print(f"{'':<14}bridge copies: {res[op]['bridge']['copies'][:4]}"
               f"{' ...' if len(res[op]['bridge']['copies']) > 4 else ''}")
+    compare = compare_builds(by_build, native, native_1) if len(builds) > 1 else []
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / "cv2_bridge.json"
-    out.write_text(json.dumps({"chromium": version, "runs": args.runs, "load": res["load"], "rows": rows}, indent=1))
+    out.write_text(json.dumps({"chromium": version, "runs": args.runs, "load": {str(b): r["load"] for b, r in by_build.items()},
+                               "rows": rows, "builds": compare}, indent=1))
     print(f"(written to {out.relative_to(ROOT)})")
     return 0
 

@@ -304,8 +304,14 @@ def test_the_simd_build_is_chosen_where_shipped_and_runnable():
     assert choose_build(both, "simd", simd=False) == "simd"  # forced: the user asked for it
     with pytest.raises(ImportError, match="does not ship portinglab/opencv-js-simd"):
         choose_build(npm_only, "simd", simd=True)
-    with pytest.raises(ImportError, match="use one of simd, npm"):
+    with pytest.raises(ImportError, match="use one of simd-threads, simd, npm"):
         choose_build(both, "fast", simd=True)
+    three = {**both, BUILDS["simd-threads"][0]: {}}
+    assert choose_build(three, None, simd=True, isolated=True) == "simd-threads"
+    assert choose_build(three, None, simd=True, isolated=False) == "simd"  # no SharedArrayBuffer
+    assert choose_build(three, None, simd=False, isolated=True) == "npm"
+    with pytest.raises(ImportError, match="not cross-origin isolated"):
+        choose_build(three, "simd-threads", simd=True, isolated=False)
 
 
 def test_the_simd_probe_is_a_wasm_module_with_a_v128_instruction():

@@ -7,13 +7,16 @@
 // npm one (@techstark/opencv-js: `var Module = {}`, `var wasmBinaryFile="data:..."`,
 // its factory returns the Module) and ours from source (Emscripten 3.1.6:
 // `Module = {}`, `var wasmBinaryFile;wasmBinaryFile="data:..."`, its factory
-// returns a Promise); both are matched, and `cv` is set to the Module either way.
+// returns a Promise); both are matched, and `cv` is set to the Module either way. A
+// pthreads build is loaded from Emscripten's own output (opencv_js.js, no UMD wrapper:
+// it defines the `cv` factory, called here), the file its workers load too.
 //
 // Why not `await`/run_sync: Python code the kernel runs while a cell is suspended
 // in run_sync can leave later JS exceptions unreported ("SystemError: error return
 // without exception set"), so `import cv2` must not suspend.
 (function (url) {
   "use strict";
+  const base = new URL(url, self.location.href);
   const xhr = new XMLHttpRequest();
   xhr.open("GET", url, false);
   xhr.send();
@@ -22,8 +25,8 @@
   const stock = /if \(typeof Module === 'undefined'\)\s*(var )?Module = \{\};\s*return cv\(Module\);/g;
   let found = null;
   for (const m of src.matchAll(stock)) found = m;  // the UMD wrapper's, the last one
-  if (found === null) throw new Error("opencv.js: unexpected wrapper; cannot load it synchronously");
-  const at = found.index;
+  const factoryOnly = found === null && /^var cv = \(\(\) => \{/m.test(src);  // Emscripten's output itself
+  if (found === null && !factoryOnly) throw new Error("opencv.js: unexpected wrapper; cannot load it synchronously");
   const prefix = 'wasmBinaryFile="data:application/octet-stream;base64,';
   const start = src.indexOf(prefix);
   if (start < 0) throw new Error("opencv.js: no embedded wasm found");
@@ -35,6 +38,9 @@
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
   const timing = {decode_ms: performance.now() - t0};
   const Module = self.__portinglabCvModule = {
+    // a pthreads build: its helper files beside opencv.js; its workers load Emscripten's own output
+    locateFile: (path) => new URL(path, base).href,
+    mainScriptUrlOrBlob: factoryOnly ? base.href : new URL("opencv_js.js", base).href,
     instantiateWasm(info, receiveInstance) {
       const t1 = performance.now();
       const module = new WebAssembly.Module(bytes);
@@ -44,7 +50,20 @@
       return instance.exports;
     },
   };
-  src = src.slice(0, at) + "return cv(self.__portinglabCvModule);" + src.slice(at + found[0].length);
+  if (found !== null) {
+    src = src.slice(0, found.index) + "return cv(self.__portinglabCvModule);" + src.slice(found.index + found[0].length);
+  } else {
+    src += "\n;cv(self.__portinglabCvModule);";  // the factory is global `cv` once evaluated
+  }
+  // a pthreads build waits for its pool of workers to load the wasm before it runs; they need no
+  // answer before their first task (messages to a worker are handled in order), so run now
+  const waitWorkers = 'PThread.loadWasmModuleToWorker(w,function(){if(!--numWorkersToLoad)removeRunDependency("wasm-instantiate")})';
+  if (src.includes(waitWorkers)) {
+    src = src.replace(waitWorkers, 'PThread.loadWasmModuleToWorker(w,function(){})');
+    src = src.replace('PThread.unusedWorkers.forEach(function(w){PThread.loadWasmModuleToWorker(w,function(){})})',
+                      'PThread.unusedWorkers.forEach(function(w){PThread.loadWasmModuleToWorker(w,function(){})});removeRunDependency("wasm-instantiate")');
+    timing.threads = true;
+  }
   const t2 = performance.now();
   (0, eval)(src + "\n//# sourceURL=" + url);
   timing.eval_ms = performance.now() - t2;

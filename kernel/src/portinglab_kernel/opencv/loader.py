@@ -10,10 +10,11 @@ the compile when it is likely slow, and a line when it is ready.
 opencv.js's Module has a non-standard `then` that makes `await cv` hang; it is
 deleted once the runtime is up.
 
-Which opencv.js: Porting Lab's own build (wasm SIMD, more of OpenCV's functions;
-docs/opencv-js-build.md) where the site ships it and the browser runs wasm SIMD,
-else the npm build (@techstark/opencv-js). The environment variable
-PORTINGLAB_OPENCVJS=npm|simd, set before the first `import cv2`, forces one.
+Which opencv.js: Porting Lab's own builds (wasm SIMD, more of OpenCV's functions;
+docs/opencv-js-build.md) where the site ships them and the browser runs wasm SIMD:
+SIMD + threads where the page is cross-origin isolated (`./portlab serve --isolated`),
+else SIMD; else the npm build (@techstark/opencv-js). The environment variable
+PORTINGLAB_OPENCVJS=simd-threads|simd|npm, set before the first `import cv2`, forces one.
 """
 
 from __future__ import annotations
@@ -29,11 +30,13 @@ _state: dict = {}
 PROGRESS_AFTER_S = 1.0
 TIMEOUT_S = 120.0
 
-#: the opencv.js builds a site may ship, best first: (vendor manifest name, file, what the browser needs)
+#: the opencv.js builds a site may ship, best first: (vendor manifest name, the file the kernel loads)
 BUILDS = {
+    "simd-threads": ("portinglab/opencv-js-simd-threads", "opencv_js.js"),
     "simd": ("portinglab/opencv-js-simd", "opencv.js"),
     "npm": ("@techstark/opencv-js", "dist/opencv.js"),
 }
+LABELS = {"simd-threads": "wasm SIMD + threads build", "simd": "wasm SIMD build", "npm": "npm build"}
 #: the smallest module using a wasm SIMD instruction (wasm-feature-detect's): validates where SIMD runs
 _SIMD_PROBE = bytes([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0,
                      253, 15, 253, 98, 11])
@@ -46,16 +49,24 @@ def wasm_simd() -> bool:
     return bool(js.WebAssembly.validate(to_js(_SIMD_PROBE)))
 
 
-def choose_build(shipped: dict, forced: str | None, simd: bool) -> str:
-    """"simd" or "npm": the build to load, given the site's vendor manifest, PORTINGLAB_OPENCVJS and
-    whether the browser runs wasm SIMD."""
+def choose_build(shipped: dict, forced: str | None, simd: bool, isolated: bool = False) -> str:
+    """A key of BUILDS: the build to load, given the site's vendor manifest, PORTINGLAB_OPENCVJS, whether
+    the browser runs wasm SIMD and whether the page is cross-origin isolated (threads need
+    SharedArrayBuffer)."""
     if forced:
         if forced not in BUILDS:
             raise ImportError(f"PORTINGLAB_OPENCVJS={forced!r}: use one of {', '.join(BUILDS)}")
         if BUILDS[forced][0] not in shipped:
             raise ImportError(f"PORTINGLAB_OPENCVJS={forced!r}: this site does not ship {BUILDS[forced][0]}")
+        if forced == "simd-threads" and not isolated:
+            raise ImportError("PORTINGLAB_OPENCVJS='simd-threads': the page is not cross-origin isolated "
+                              "(serve it with ./portlab serve --isolated)")
         return forced
-    return "simd" if BUILDS["simd"][0] in shipped and simd else "npm"
+    runnable = {"simd-threads": simd and isolated, "simd": simd, "npm": True}
+    for build, (name, _) in BUILDS.items():
+        if name in shipped and runnable[build]:
+            return build
+    return "npm"
 
 
 def _sleep(ms: int) -> None:
@@ -79,13 +90,13 @@ def load(progress=None) -> tuple:
     t0 = time.perf_counter()
     shown = False
 
-    build = choose_build(vendored(), os.environ.get("PORTINGLAB_OPENCVJS"), wasm_simd())
+    build = choose_build(vendored(), os.environ.get("PORTINGLAB_OPENCVJS"), wasm_simd(),
+                         bool(getattr(js, "crossOriginIsolated", False)))
     url = vendor_url(*BUILDS[build])
     timing = {}
     if not (hasattr(js, "cv") and hasattr(js.cv, "Mat")):
         if not _state.get("warned"):
-            say(f"cv2: loading opencv.js ({'wasm SIMD build' if build == 'simd' else 'npm build'}, "
-                "compiled once per kernel) ...")
+            say(f"cv2: loading opencv.js ({LABELS[build]}, compiled once per kernel) ...")
             _state["warned"] = shown = True
         source = resources.files(__package__).joinpath("load_sync.js").read_text(encoding="utf-8")
         try:
