@@ -410,6 +410,7 @@ def write_manifest(site: Path, pins: Pins) -> None:
         "pyodideCore": pins.pyodide_core.spec,
         "pyodidePackages": pins.pyodide_packages.requirement,
         "vendor": [v.spec for v in pins.vendor],
+        "opencvjsBuilds": [f"{b['name']}@{b['version']}" for b in opencvjs_site_pins()],
         "wheels": [w.requirement for w in pins.wheels],
         "files": {p.relative_to(site).as_posix(): sha256_of(p) for p in _files_to_pin(site)},
     }
