@@ -153,3 +153,34 @@ def test_the_projects_whitelist_extra_names_known_modules_and_no_duplicates():
         for key, names in keys.items():
             assert len(names) == len(set(names)), (module, key)
     assert "NMSBoxes" in extra["dnn"][""] and extra["features2d"]["SIFT"] == ["create", "getDefaultName"]
+
+
+def test_a_rebuild_is_compared_file_by_file_with_the_sites_pin():
+    pin = {"files": {"opencv_js.js": "a" * 64, "opencv_js.worker.js": "b" * 64}}
+    assert b.compare_with_pin({"opencv.js": "c" * 64, "opencv_js.js": "a" * 64, "opencv_js.worker.js": "b" * 64}, pin) == []
+    differ = b.compare_with_pin({"opencv_js.js": "a" * 64, "opencv_js.worker.js": "d" * 64}, pin)
+    assert len(differ) == 1 and differ[0].startswith("opencv_js.worker.js: pinned bbbb")
+    assert "pins no build" in b.compare_with_pin({}, None)[0]
+
+
+def test_install_copies_the_sites_files_and_prints_the_pin(tmp_path, monkeypatch):
+    import tomllib
+
+    out = tmp_path / "dist"
+    out.mkdir()
+    for f in ("opencv.js", "opencv_js.js", "opencv_js.worker.js", "opencv.js.json", "opencv_js.config.py"):
+        (out / f).write_text(f)
+    monkeypatch.setattr(b, "ROOT", tmp_path)
+    entry = tomllib.loads(b.install(out, "simd-threads"))["opencvjs"]["site"][0]
+    assert entry["name"] == "portinglab/opencv-js-simd-threads" and entry["dir"] == "opencvjs/simd-threads"
+    assert entry["requires"] == ["wasm-simd", "cross-origin-isolated"]
+    assert set(entry["files"]) == {"opencv_js.js", "opencv_js.worker.js"}
+    assert entry["files"]["opencv_js.js"] == b.sha256_of(tmp_path / "opencvjs/simd-threads/opencv_js.js")
+
+
+def test_every_build_the_site_pins_is_committed_and_matches():
+    from portinglab.site import opencvjs_site_pins
+
+    for pin in opencvjs_site_pins():
+        for f, sha in pin["files"].items():
+            assert b.sha256_of(ROOT / pin["dir"] / f) == sha, (pin["name"], f)

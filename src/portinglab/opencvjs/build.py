@@ -292,11 +292,48 @@ def build(*, threads: bool = False, simd: bool = True, modules: list[str] | None
                     "total": round(t_config + t_make, 1)},
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+    info_out = dict(info, output=str(output))
     shutil.copyfile(config, output / "opencv_js.config.py")
     (output / "opencv.js.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     print(f"[opencvjs] {output / 'opencv.js'}: {info['size']:,} bytes, sha256 {info['sha256'][:16]}..., "
           f"{info['seconds']['total']:.0f} s", flush=True)
-    return info
+    return info_out
+
+
+#: what the site ships of each flavour (the full white-list build): vendor name, folder in the repository,
+#: the files the kernel and its workers load
+SITE_FILES = {
+    "simd": ("portinglab/opencv-js-simd", "opencvjs/simd", ("opencv.js",)),
+    "simd-threads": ("portinglab/opencv-js-simd-threads", "opencvjs/simd-threads", ("opencv_js.js", "opencv_js.worker.js")),
+}
+
+
+def site_pin(flavour_name: str) -> dict | None:
+    """assets.toml's [[opencvjs.site]] entry of a flavour, if the site ships it."""
+    name = SITE_FILES[flavour_name][0]
+    builds = tomllib.loads(ASSETS_TOML.read_text(encoding="utf-8")).get("opencvjs", {}).get("site", [])
+    return next((b for b in builds if b["name"] == name), None)
+
+
+def compare_with_pin(built: dict[str, str], pin: dict | None) -> list[str]:
+    """Differences between a build's {file: sha256} and the site's pin (empty: the rebuild reproduces it)."""
+    if pin is None:
+        return ["the site pins no build of this flavour (assets.toml [[opencvjs.site]])"]
+    return [f"{f}: pinned {sha[:16]}..., rebuilt {built.get(f, 'missing')[:16]}..."
+            for f, sha in pin["files"].items() if built.get(f) != sha]
+
+
+def install(output: Path, flavour_name: str) -> str:
+    """Copy a full build's files into the repository folder the site reads; -> the TOML entry to pin."""
+    name, folder, files = SITE_FILES[flavour_name]
+    dest = ROOT / folder
+    dest.mkdir(parents=True, exist_ok=True)
+    for f in (*files, "opencv.js.json", "opencv_js.config.py"):
+        shutil.copyfile(output / f, dest / f)
+    lines = ["[[opencvjs.site]]", f'name = "{name}"', 'version = "4.12.0"', f'dir = "{folder}"',
+             f'requires = {json.dumps(["wasm-simd"] + (["cross-origin-isolated"] if "threads" in flavour_name else []))}',
+             "[opencvjs.site.files]"] + [f'"{f}" = "{sha256_of(dest / f)}"' for f in files]
+    return "\n".join(lines)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -308,18 +345,40 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="OpenCV's white-list alone, without whitelist_extra.toml's additions")
     p.add_argument("-j", "--jobs", type=int, default=1,
                    help="make's jobs (default 1; every job runs under nice -n 19)")
+    p.add_argument("--check", action="store_true",
+                   help="after building, compare with the files the site pins (assets.toml [[opencvjs.site]]): "
+                        "exit 1 unless the rebuild reproduces them byte for byte")
+    p.add_argument("--install", action="store_true",
+                   help="copy the build into opencvjs/<flavour>/ for the site and print the assets.toml entry to pin")
     p.add_argument("-o", "--output", default=None,
                    help="where opencv.js and opencv.js.json go (default .cache/portinglab/opencvjs/dist/<flavour>)")
 
 
 def run(args) -> int:
     try:
-        build(threads=args.threads, simd=args.simd,
-              modules=[m.strip() for m in args.modules.split(",") if m.strip()],
-              output=Path(args.output) if args.output else None, jobs=args.jobs, extra=args.extra)
+        info = build(threads=args.threads, simd=args.simd,
+                     modules=[m.strip() for m in args.modules.split(",") if m.strip()],
+                     output=Path(args.output) if args.output else None, jobs=args.jobs, extra=args.extra)
     except BuildError as exc:
         print(f"portlab build-opencvjs: {exc}", file=sys.stderr)
         return 1
+    name = flavour(args.threads, args.simd)
+    output = Path(info["output"])
+    if args.check or args.install:
+        if name not in SITE_FILES or info["modules"] != resolve_modules(list(CONFIG_MODULES)) or not args.extra:
+            print("portlab build-opencvjs: the site ships only full (default modules, with whitelist_extra.toml) "
+                  "simd and simd-threads builds", file=sys.stderr)
+            return 1
+    if args.check:
+        built = {"opencv.js": info["sha256"], **{f: v["sha256"] for f, v in info["other_files"].items()}}
+        differ = compare_with_pin(built, site_pin(name))
+        for line in differ:
+            print(f"portlab build-opencvjs --check: {line}", file=sys.stderr)
+        if differ:
+            return 1
+        print(f"[opencvjs] {name}: the rebuild reproduces the pinned files byte for byte")
+    if args.install:
+        print(f"[opencvjs] installed into {SITE_FILES[name][1]}/; pin it in assets.toml:\n" + install(output, name))
     return 0
 
 

@@ -1,0 +1,101 @@
+"""Which opencv.js the kernel loads, and that each build the site ships gives opencv-python's results.
+
+The site ships Porting Lab's own builds (wasm SIMD; SIMD + threads for cross-origin isolated pages;
+docs/opencv-js-build.md) and the npm build as the fallback where a browser lacks wasm SIMD. test_cv2.py
+runs every case on the default build; here the whole cv2_cases.CASES list runs again on the threads build
+(an isolated page) and on the npm fallback (forced with PORTINGLAB_OPENCVJS), against opencv-python, with
+the same tolerances.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import cv2_cases as cc
+import cv2_generated_cases as gc
+from browser import BrowserKernel, guarded_context
+from portinglab.serve import serve_in_thread
+
+pytestmark = pytest.mark.browser
+
+RUN_CASES = "import cv2, cv2_cases\nprint(cv2_cases.dumps(cv2_cases.run_cases(cv2, cv2_cases.CASES, INPUTS)))"
+#: a function the npm build does not export (whitelist_extra.toml adds it to ours)
+SIMD_ONLY = "cv2.findNonZero(INPUTS['mask'][::7, ::9].copy())"
+
+
+@pytest.fixture(scope="module")
+def cpython_results():
+    import cv2
+
+    inputs = cc.make_inputs()
+    inputs["big"] = cc.big()
+    return cc.run_cases(cv2, cc.CASES, inputs)
+
+
+def _same_as_cpython(kernel_results: dict, cpython_results: dict) -> list[str]:
+    problems = []
+    for name, ref in cpython_results.items():
+        got = kernel_results[name]
+        if got[0] != "ok":
+            problems.append(f"{name}: kernel raised {got[1]}: {got[2][:300]}")
+            continue
+        diff = cc.compare(ref[1], got[1], cc.TOLERANCE.get(name) or gc.TOLERANCE.get(name, (0, 0)))
+        if diff:
+            problems.append(f"{name}: " + "; ".join(diff)[:300])
+    return problems
+
+
+def _load_info(kernel) -> dict:
+    return kernel.json("import cv2, json\nprint(json.dumps(cv2.portinglab.load_info()))")
+
+
+def test_the_default_build_is_porting_labs_simd_build(module_kernel):
+    info = _load_info(module_kernel)
+    assert info["build"] == "simd" and "/portinglab/opencv-js-simd/" in info["url"], info
+    cc.ship(module_kernel)
+    out = module_kernel.json(f"import cv2, json\nprint(json.dumps({SIMD_ONLY}.tolist()))")
+    import cv2
+
+    assert out == cv2.findNonZero(cc.make_inputs()["mask"][::7, ::9].copy()).tolist()
+
+
+def test_npm_fallback_gives_the_same_results_and_names_what_it_lacks(kernel, cpython_results):
+    kernel.run("import os\nos.environ['PORTINGLAB_OPENCVJS'] = 'npm'")
+    cc.ship(kernel)
+    info = _load_info(kernel)
+    assert info["build"] == "npm" and "@techstark/opencv-js" in info["url"], info
+    results = cc.loads(kernel.run(RUN_CASES).strip().splitlines()[-1])
+    assert not _same_as_cpython(results, cpython_results)
+    out = kernel.execute(f"import cv2\ntry:\n    {SIMD_ONLY}\nexcept cv2.error as e:\n    print(e.code, e)")
+    assert out["error"] is None, out["error"]
+    assert out["stdout"].startswith("-213 ") and "not in the opencv.js this kernel loaded" in out["stdout"], out
+    assert "PORTINGLAB_OPENCVJS chose it" in out["stdout"]
+    assert kernel.run("print(cv2.blur(INPUTS['img'], (3, 3)).shape)").strip() == "(48, 64, 3)"  # kernel fine
+
+
+def test_an_unknown_build_name_is_a_clear_import_error(kernel):
+    out = kernel.execute("import os\nos.environ['PORTINGLAB_OPENCVJS'] = 'fast'\nimport cv2")
+    assert out["error"] is not None and "ImportError" in out["error"]
+    assert "use one of simd-threads, simd, npm" in out["error"]
+
+
+def test_isolated_page_loads_the_threads_build_with_the_same_results(browser, built_site, cpython_results):
+    server, url = serve_in_thread(built_site, port=0, isolated=True)
+    context, guard = guarded_context(browser)
+    try:
+        page = context.new_page()
+        page.goto(url + "lab/index.html")
+        kernel = BrowserKernel(page)
+        cc.ship(kernel)
+        info = _load_info(kernel)
+        assert info["build"] == "simd-threads" and info["timing"].get("threads") is True, info
+        results = cc.loads(kernel.run(RUN_CASES).strip().splitlines()[-1])
+        assert not _same_as_cpython(results, cpython_results)
+        iso = kernel.json("import js, json\nprint(json.dumps(bool(js.crossOriginIsolated)))")
+        assert iso is True
+    finally:
+        context.close()
+        server.shutdown()
+    assert guard.attempts == []
