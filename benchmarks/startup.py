@@ -56,6 +56,30 @@ async (code) => {
 """
 
 
+# Kernel restart, timed in the page once the visit is RESTART_AT_S old (both sites alike; Porting Lab has
+# its spare worker prewarmed by then): restart the notebook's kernel -> idle -> the first cell's output.
+RESTART_AT_S = 30
+RESTART_JS = """
+async ([code, atMs]) => {
+  while (performance.now() < atMs) await new Promise(r => setTimeout(r, 100));
+  const ctx = window.jupyterapp.shell.currentWidget.sessionContext;
+  const t0 = performance.now();
+  await ctx.restartKernel();
+  let kernel;
+  while (!(kernel = ctx.session?.kernel) || kernel.status !== 'idle') await new Promise(r => setTimeout(r, 10));
+  const idle = performance.now() - t0;
+  const output = await new Promise((resolve, reject) => {
+    const future = kernel.requestExecute({code});
+    future.onIOPub = (msg) => {
+      if (msg.header.msg_type === 'stream') resolve(performance.now() - t0);
+      if (msg.header.msg_type === 'error') reject(new Error(msg.content.evalue));
+    };
+  });
+  return {idle, output};
+}
+"""
+
+
 def wheel_from_lock(requirement: str, dest: Path) -> Path:
     """A wheel pinned in requirements.lock (hash-checked by pip)."""
     name = requirement.split("==")[0]
@@ -120,7 +144,8 @@ def measure(browser, server, url: str, code: str, runs: int) -> dict[str, list[f
     by one warm load (same context, second visit). Bytes and responses are counted by
     the server: the page's own resource timing misses what the kernel's worker loads."""
     samples = {k: [] for k in ("cold_idle", "cold_output", "warm_idle", "warm_output",
-                               "cold_mb", "cold_requests", "warm_mb", "warm_requests")}
+                               "cold_mb", "cold_requests", "warm_mb", "warm_requests",
+                               "restart_idle", "restart_output")}
     for _ in range(runs):
         # no request routing here: Playwright's routing turns the HTTP cache off, which a
         # warm visit needs; Chromium's proxy (a closed loopback port) still keeps every
@@ -140,6 +165,10 @@ def measure(browser, server, url: str, code: str, runs: int) -> dict[str, list[f
             samples[f"{visit}_output"].append(result["output"] / 1000)
             samples[f"{visit}_mb"].append(result["bytes"] / 1e6)
             samples[f"{visit}_requests"].append(result["requests"])
+            if visit == "warm":
+                restart = page.evaluate(RESTART_JS, [code, RESTART_AT_S * 1000])
+                samples["restart_idle"].append(restart["idle"] / 1000)
+                samples["restart_output"].append(restart["output"] / 1000)
         context.close()
     return samples
 
@@ -188,6 +217,8 @@ def main() -> int:
         "cold_requests": "cold: requests served",
         "warm_mb": "warm: MB served",
         "warm_requests": "warm: requests served",
+        "restart_idle": "restart -> kernel idle, s",
+        "restart_output": "restart -> 1st output, s",
     }
     summary = {}
     for key, label in labels.items():

@@ -2,8 +2,9 @@
 
 The page starts the kernel's worker (Pyodide, packages, `import pyodide_kernel`) as it opens; the notebook's
 kernel takes it. Proves: that kernel is a full JupyterLite kernel (its notebook's folder in the drive, cv2,
-onnxruntime, numpy, ipywidgets, files written by Python seen by the lab, piplite), a restart and a second
-kernel start normally in their own workers, and a prewarm that failed (its first pyodide.js request refused)
+onnxruntime, numpy, ipywidgets, files written by Python seen by the lab, piplite); a restart takes the spare
+worker prewarmed after the first kernel (a fresh namespace), a kernel with no spare left starts normally in its
+own worker; and a prewarm that failed (its first pyodide.js request refused)
 falls back to the stock start in the same worker, still a working kernel.
 """
 
@@ -41,7 +42,8 @@ def notebook_kernel(page) -> BrowserKernel:
 
 def test_the_notebook_kernel_is_the_prewarmed_worker_and_a_full_kernel(page, site_url, guard):
     open_notebook(page, site_url, "en/01-welcome.ipynb")
-    assert page.evaluate("window.portinglabKernelStart") == {"started": True, "taken": True, "reason": ""}
+    assert page.evaluate("window.portinglabKernelStart") == {"started": True, "taken": True, "reason": "", "spares": 0,
+                                                             "takes": 1}
     kernel = notebook_kernel(page)
     state = kernel.json(STATE)
     assert state["start"]["prewarmed"] is True and state["start"]["seconds"] > 0
@@ -68,21 +70,31 @@ def test_the_notebook_kernel_is_the_prewarmed_worker_and_a_full_kernel(page, sit
     assert guard.attempts == []
 
 
-def test_a_restart_and_a_second_kernel_start_normally(page, site_url, guard):
+def test_a_restart_takes_the_spare_and_a_kernel_with_none_left_starts_normally(page, site_url, guard):
     open_notebook(page, site_url, "en/01-welcome.ipynb")
     kernel = notebook_kernel(page)
     assert kernel.json(STATE)["start"]["prewarmed"] is True
-    page.evaluate("async () => { await window.jupyterapp.shell.currentWidget.sessionContext.restartKernel(); }")
-    page.wait_for_function("() => window.jupyterapp.shell.currentWidget.sessionContext.session?.kernel"
-                           "?.status === 'idle'", timeout=120_000)
+    kernel.run("before_restart = 1")
+    # the spare is prewarmed some seconds after the first kernel took its worker
+    page.wait_for_function("() => window.portinglabKernelStart.spares === 1", timeout=60_000)
+    seconds = page.evaluate("""async () => {
+      const ctx = window.jupyterapp.shell.currentWidget.sessionContext;
+      const t0 = performance.now();
+      await ctx.restartKernel();
+      while (ctx.session?.kernel?.status !== 'idle') await new Promise(r => setTimeout(r, 10));
+      return (performance.now() - t0) / 1000;
+    }""")
     restarted = notebook_kernel(page)
     state = restarted.json(STATE)
-    assert state["start"] is None  # a stock start in a new worker
+    assert state["start"]["prewarmed"] is True, state  # the spare
     assert state["cwd"] == "/drive/en"
     assert restarted.run("import numpy; print(numpy.arange(4).sum())").strip() == "6"
-    # another kernel on the same page: its own worker, the stock start
+    assert restarted.run("print('before_restart' in globals())").strip() == "False"  # a fresh namespace
+    assert seconds < 30
+    # another kernel at once: no spare is ready (the next comes later), so its own worker, the stock start
     other = BrowserKernel(page)
     assert other.json(STATE)["start"] is None
+    assert page.evaluate("window.portinglabKernelStart.takes") == 2
     assert guard.attempts == []
 
 

@@ -2,11 +2,14 @@
 // start. Written into static/portinglab/ by the site build (src/portinglab/kernelstart/), loaded by
 // lab/ and notebooks/index.html before JupyterLab. The Pyodide kernel (patched at build time: its
 // initWorker calls __portinglabTakeWorker) takes this worker for the first kernel it creates, if its
-// options are the ones used here; any other kernel, a restart, or a mismatch starts a worker as usual.
-// The worker is only ever used by one kernel, so two kernels can never share or race for it.
+// options are the ones used here (a mismatch starts a worker as usual). Once taken, a spare is prewarmed
+// SPARE_AFTER_MS later for the next kernel (a restart, another notebook): one idle Pyodide in memory.
+// A worker is only ever one kernel's, so two kernels can never share or race for it.
 (function () {
   var CONFIG = __PORTINGLAB_PREWARM_CONFIG__;
-  var state = (window.portinglabKernelStart = { started: false, taken: false, reason: "" });
+  // late enough that the spare's ~5 s of CPU does not slow the first kernel's start and first cells
+  var SPARE_AFTER_MS = 15000;
+  var state = (window.portinglabKernelStart = { started: false, taken: false, reason: "", spares: 0, takes: 0 });
   try {
     if (window.crossOriginIsolated) {
       state.reason = "cross-origin isolated: the kernel uses its coincident worker, not prewarmed";
@@ -20,8 +23,14 @@
       indexUrl: pyodideUrl.slice(0, pyodideUrl.lastIndexOf("/") + 1),
       loadPyodideOptions: CONFIG.loadPyodideOptions,
     };
-    var worker = new Worker(new URL(CONFIG.worker, root));
-    worker.postMessage({ portinglabPrewarm: options });
+    var workerUrl = new URL(CONFIG.worker, root);
+    var spawn = function () {
+      var w = new Worker(workerUrl);
+      w.postMessage({ portinglabPrewarm: options });
+      return w;
+    };
+    var worker = spawn();
+    var spareTimer = null;
     state.started = true;
     window.__portinglabTakeWorker = function (kernelOptions) {
       if (!worker) return null;
@@ -38,6 +47,16 @@
         return null;
       }
       state.taken = true;
+      state.takes += 1;
+      if (spareTimer === null) {
+        spareTimer = setTimeout(function () {
+          spareTimer = null;
+          if (!worker) {
+            worker = spawn();
+            state.spares += 1;
+          }
+        }, SPARE_AFTER_MS);
+      }
       return w;
     };
   } catch (err) {

@@ -13,10 +13,16 @@ function __portinglabKernel(Base){return class extends Base{
   prewarm(o){
     if(!this._plWarm){
       var self_=this,t0=performance.now();
+      // seconds since the worker started, per step, for tests and benchmarks
+      var stages=this._plStages={received:t0/1000};
       this._plWarm=(async function(){
         await self_.initRuntime(o);
+        stages.runtime=performance.now()/1000;
         // what the stock start imports before the kernel exists (initPackageManager, initKernel)
-        await self_._pyodide.runPythonAsync("import piplite.piplite\nimport pyodide_kernel");
+        await self_._pyodide.runPythonAsync("import piplite.piplite");
+        stages.piplite=performance.now()/1000;
+        await self_._pyodide.runPythonAsync("import pyodide_kernel");
+        stages.kernel=performance.now()/1000;
         self_._plWarmSeconds=(performance.now()-t0)/1000;
       })();
       this._plWarm.catch(function(){});
@@ -43,7 +49,8 @@ function __portinglabKernel(Base){return class extends Base{
     await this._pyodide.runPythonAsync(lines.join("\n"));
     await this.initGlobals(e);
     // what a test or benchmark reads from a cell (`js.portinglabKernelStart`), not the kernel's namespace
-    self.portinglabKernelStart={prewarmed:true,seconds:this._plWarmSeconds};
+    this._plStages.initialized=performance.now()/1000;
+    self.portinglabKernelStart={prewarmed:true,seconds:this._plWarmSeconds,stages:this._plStages};
     this._initializer&&this._initializer.resolve();
   }
 }}
