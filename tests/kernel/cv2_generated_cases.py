@@ -424,7 +424,6 @@ HAND.update({
     "pencilSketch": "cv2.pencilSketch(smooth[:40, :40].copy())",
     "stylization": "cv2.stylization(smooth[:40, :40].copy())",
     "decolor": "cv2.decolor(smooth[:40, :40].copy())",
-    "denoise_TVL1": "cv2.denoise_TVL1([sgray[:40, :40].copy(), sgray[1:41, :40].copy()], np.zeros((40, 40), np.uint8), 1.0, 5)",
     "findChessboardCorners": f"cv2.findChessboardCorners({CHESS}, (8, 6))",
     "findChessboardCornersSB": f"cv2.findChessboardCornersSB({CHESS}, (8, 6))",
     "drawChessboardCorners": f"cv2.drawChessboardCorners(cv2.cvtColor({CHESS}, cv2.COLOR_GRAY2BGR), (8, 6), cv2.findChessboardCorners({CHESS}, (8, 6))[1], True)",
