@@ -117,3 +117,15 @@ def test_a_failed_prewarm_falls_back_to_a_normal_start(page, site_url, guard):
     out = kernel.json("import numpy, ipywidgets; print(json.dumps([numpy.__version__, ipywidgets.__version__]))")
     assert out == ["2.0.2", "8.1.7"]
     assert guard.attempts == []
+
+
+def test_a_second_visit_mounts_the_drive_although_the_service_worker_is_registered_again(page, site_url, guard):
+    """A second visit re-registers JupyterLite's service worker while the prewarm's requests go through it; a
+    kernel created as soon as the lab is restored must still get the drive (kernel plugin patch)."""
+    for visit in (1, 2):
+        page.goto(site_url + "lab/index.html")
+        kernel = BrowserKernel(page)
+        state = kernel.json(STATE)
+        assert state["start"]["prewarmed"] is True and state["cwd"] == "/drive", (visit, state)
+    assert "Pyodide contents will NOT be synced" not in "\n".join(page.console_messages)
+    assert guard.attempts == []

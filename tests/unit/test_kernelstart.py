@@ -55,8 +55,11 @@ def test_patch_renames_rewires_and_stays_valid_javascript(tmp_path):
     worker = (site / patched.worker).read_text()
     assert "__portinglabKernel(ms)" in worker and "sourceMappingURL" not in worker
     assert "__portinglabTakeWorker(e)" in (site / patched.kernel).read_text()
+    plugin = next(static.glob("154.*.js"))
+    assert plugin.name != Path(kernelstart.STOCK["plugin"][0]).name and "__plSW=await" in plugin.read_text()
+    subprocess.run(["node", "--check", str(plugin)], check=True, capture_output=True)
     remote = (site / patched.remote_entry).read_text()
-    for rel in (patched.worker, patched.kernel):
+    for rel in (patched.worker, patched.kernel, plugin.relative_to(site).as_posix()):
         stem, digest = Path(rel).name.split(".")[:2]
         assert remote.count(f'{stem}:"{digest}"') == 2
     entry = Path(patched.remote_entry).relative_to(EXTENSION).as_posix()

@@ -10,6 +10,8 @@ The build patches the pinned labextension (each file verified by sha256 before i
 * the kernel class's `initWorker` (chunk 592) takes that worker for the first kernel the page creates
   (only when its options are the ones the prewarm used), otherwise creates one as before: a worker is
   only ever one kernel's, so the notebook's session and any other cannot race for it;
+* the kernel plugin (chunk 154) waits for the service worker's registration before it decides whether to
+  mount the drive (a second visit re-registers it while the prewarm's requests go through it);
 * the comlink worker (chunk 352) gets a subclass of its kernel (`worker-patch.js`) whose `initialize`
   does only the per-kernel part after a prewarm (drive, folder, piplite settings) and falls back to the
   stock start if the prewarm failed.
@@ -40,12 +42,21 @@ STOCK = {
                "cd94b8412d0f48a1b01f4f718b16e8d0b03fabd5c1b8bbf020de2848c6a1f452"),
     "worker": ("static/352.cc74f63a8f779ace30b6.js",
                "5c3267772b9644b7f904fd213f6e34313a72cc21cce268c412b474ecea012db6"),
+    "plugin": ("static/154.9daf5d5cf7ea7d049dcd.js",
+               "ce42f401ff77c41c540909690c3b430deadae7ec24863de5e09d4acec37d5704"),
 }
 #: each patch replaces exactly one occurrence
 WORKER_ANCHOR = "Fd=new ms;$t(Fd)}"
 KERNEL_ANCHOR = "new Worker(new URL(n.p+n.u(352),n.b),{type:void 0})"
 KERNEL_PATCH = ("(globalThis.__portinglabTakeWorker&&globalThis.__portinglabTakeWorker(e)||"
                 + KERNEL_ANCHOR + ")")
+# The kernel plugin mounts the drive only if the service worker is registered when the kernel is created. On a
+# second visit JupyterLite re-registers its service worker (it stores its version only once a page is controlled)
+# and the prewarm's requests go through that worker, so a kernel created as soon as the lab is restored could find
+# no registration yet and start without the drive: wait for it (5 s at most, as a failed registration rejects).
+PLUGIN_ANCHOR = "l=!(!(null==i?void 0:i.enabled)&&!crossOriginIsolated)"
+PLUGIN_PATCH = ("__plSW=await(i&&i.ready?Promise.race([i.ready.catch(()=>{}),new Promise(r=>setTimeout(r,5e3))]):null),"
+                + PLUGIN_ANCHOR)
 PREWARM_JS = "static/portinglab/kernel-prewarm.js"
 #: the apps whose pages start a kernel
 APPS = ("lab", "notebooks")
@@ -83,6 +94,10 @@ def patched_worker(stock: str) -> str:
 
 def patched_kernel(stock: str) -> str:
     return SOURCE_MAP.sub("\n", replace_once(stock, KERNEL_ANCHOR, KERNEL_PATCH, "kernel chunk 592"))
+
+
+def patched_plugin(stock: str) -> str:
+    return SOURCE_MAP.sub("\n", replace_once(stock, PLUGIN_ANCHOR, PLUGIN_PATCH, "plugin chunk 154"))
 
 
 def prewarm_script(worker: str, packages: list[str]) -> str:
@@ -129,12 +144,13 @@ def patch_site(site: Path) -> Patched:
     if version != VERSION:
         raise KernelStartError(f"{ext}: jupyterlite-pyodide-kernel {version}, this patch is for {VERSION}")
     # every stock file verified and patched in memory before anything is written
-    remote, stock_worker, stock_kernel = (_stock(ext, key) for key in ("remoteEntry", "worker", "kernel"))
-    new_worker, new_kernel = patched_worker(stock_worker), patched_kernel(stock_kernel)
-    worker = _rehash(ext, STOCK["worker"][0], new_worker)
-    kernel = _rehash(ext, STOCK["kernel"][0], new_kernel)
+    remote = _stock(ext, "remoteEntry")
+    patches = {"worker": patched_worker, "kernel": patched_kernel, "plugin": patched_plugin}
+    texts = {key: patch(_stock(ext, key)) for key, patch in patches.items()}
+    renamed = {key: _rehash(ext, STOCK[key][0], text) for key, text in texts.items()}
+    worker, kernel = renamed["worker"], renamed["kernel"]
     # webpack finds chunk N at N.<hash>.js?v=<hash> through remoteEntry's two tables
-    for key, rel in (("worker", worker), ("kernel", kernel)):
+    for key, rel in renamed.items():
         stem, old_hash = Path(STOCK[key][0]).name.split(".")[:2]
         remote = replace_once(remote, f'{stem}:"{old_hash}"', f'{stem}:"{rel.split(".")[1]}"', "remoteEntry", 2)
     old_entry = STOCK["remoteEntry"][0]
