@@ -137,7 +137,7 @@ def test_module_surface(cv):
         "r = cv2.rectangle(img, (2, 2), (10, 10), (255, 0, 0), -1)\n"
         "c = cv2.circle(img, (20, 10), 3, (0, 255, 0), -1)\n"
         "try:\n"
-        "    cv2.SIFT_create\n"
+        "    cv2.Stitcher_create\n"
         "    missing = None\n"
         "except AttributeError as e:\n"
         "    missing = str(e)\n"
@@ -157,7 +157,7 @@ def test_module_surface(cv):
     assert out["consts"] == [cv2.COLOR_BGR2GRAY, cv2.INTER_CUBIC, cv2.THRESH_OTSU, cv2.BORDER_REPLICATE,
                              cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE, cv2.IMREAD_GRAYSCALE, cv2.FILLED]
     assert out["err"] and out["raw_is_js_cv"]
-    assert "SIFT_create" in out["missing"] and "cv2.portinglab.raw()" in out["missing"]
+    assert "Stitcher_create" in out["missing"] and "cv2.portinglab.raw()" in out["missing"]
     assert out["threads"] == [None, 1] and out["build"]
     assert out["load"]["url"].endswith("/@techstark/opencv-js/4.12.0-release.1/dist/opencv.js")
 

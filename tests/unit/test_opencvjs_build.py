@@ -168,14 +168,24 @@ def test_install_copies_the_sites_files_and_prints_the_pin(tmp_path, monkeypatch
 
     out = tmp_path / "dist"
     out.mkdir()
-    for f in ("opencv.js", "opencv_js.js", "opencv_js.worker.js", "opencv.js.json", "opencv_js.config.py"):
+    for f in ("opencv.js", "opencv.js.json", "opencv_js.config.py", "opencv_js.worker.js"):
         (out / f).write_text(f)
+    (out / "opencv_js.js").write_text('var wasmBinaryFile;wasmBinaryFile="data:application/octet-stream;base64,AGFzbQ==";')
     monkeypatch.setattr(b, "ROOT", tmp_path)
     entry = tomllib.loads(b.install(out, "simd-threads"))["opencvjs"]["site"][0]
     assert entry["name"] == "portinglab/opencv-js-simd-threads" and entry["dir"] == "opencvjs/simd-threads"
     assert entry["requires"] == ["wasm-simd", "cross-origin-isolated"]
-    assert set(entry["files"]) == {"opencv_js.js", "opencv_js.worker.js"}
+    assert set(entry["files"]) == {"opencv_js.js", "opencv_js.wasm", "opencv_js.worker.js"}
     assert entry["files"]["opencv_js.js"] == b.sha256_of(tmp_path / "opencvjs/simd-threads/opencv_js.js")
+    assert (tmp_path / "opencvjs/simd-threads/opencv_js.wasm").read_bytes() == b"\0asm"
+    assert (tmp_path / "opencvjs/simd-threads/opencv_js.js").read_text() == 'var wasmBinaryFile;wasmBinaryFile="opencv_js.wasm";'
+
+
+def test_split_wasm_needs_exactly_one_embedded_module():
+    js, wasm = b.split_wasm('a;wasmBinaryFile="data:application/octet-stream;base64,AGFzbQEAAAA=";b')
+    assert js == 'a;wasmBinaryFile="opencv_js.wasm";b' and wasm == b"\0asm\x01\0\0\0"
+    with pytest.raises(b.BuildError, match="found 0"):
+        b.split_wasm("no wasm here")
 
 
 def test_every_build_the_site_pins_is_committed_and_matches():

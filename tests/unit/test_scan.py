@@ -33,7 +33,7 @@ def f(img):
     cv.imshow("w", img)
     s = ort.InferenceSession("/home/me/model.onnx")
     cv.dnn.readNetFromONNX("m.onnx")
-    cv.SIFT_create()
+    cv.Stitcher_create()
     x = cv.COLOR_BGR2YCrCb
     return resize(img, (2, 2)), cv.matchTemplate(img, img, cv.TM_CCOEFF), np.int_
 '''
@@ -58,7 +58,7 @@ def test_a_module(tmp_path, site):
     rep = scan(tmp_path / "pkg", site)
     assert _status(rep, "resize") == "bridged" and _status(rep, "matchTemplate") == "bridged"  # through aliases
     assert _status(rep, "dnn.readNetFromONNX") == "bridged" and _status(rep, "COLOR_BGR2YCrCb") == "bridged"
-    assert _status(rep, "imshow") == "excluded" and _status(rep, "SIFT_create") == "not available"
+    assert _status(rep, "imshow") == "excluded" and _status(rep, "Stitcher_create") == "not available"
     assert _status(rep, "InferenceSession") == "bridged"
     imports = {i["module"]: i["status"] for i in rep.imports}
     assert imports["numpy"] == "shipped" and imports["scipy"] == "shipped" and imports["cv2"] == "bridged"

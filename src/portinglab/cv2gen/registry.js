@@ -25,6 +25,11 @@ if (src.includes(CTOR)) {
     + CTOR.slice("function(argTypes){".length));
 }
 
+// a build whose wasm is a file beside it (the site's own builds): handed over as bytes, since Emscripten
+// 3.1.6's glue would fetch() a relative path under Node
+const named = /wasmBinaryFile="([^"]+\.wasm)"/.exec(src);
+if (named) globalThis.Module = { wasmBinary: fs.readFileSync(path.join(path.dirname(file), named[1])) };
+
 const module_ = { exports: {} };
 vm.runInThisContext(`(function (module, exports, require, __filename, __dirname) {${src}\n})`, { filename: file })(
   module_, module_.exports, require, file, path.dirname(file));

@@ -55,6 +55,25 @@ SWITCHABLE = ("flann", "features2d", "calib3d", "dnn", "objdetect", "photo", "vi
 #: names Porting Lab adds to OpenCV's white-list, per module (each list says why, in the file)
 WHITELIST_EXTRA = Path(__file__).with_name("whitelist_extra.toml")
 
+#: changes to OpenCV's source before building, each (file, OpenCV's text, ours, why); the source folder is
+#: named by their hash. Found by the differential tests against opencv-python (tests/kernel/test_cv2.py).
+PATCHES = (
+    ("modules/core/include/opencv2/core/hal/intrin_wasm.hpp",
+     "    v128_t h = wasm_f32x4_splat(0.5);\n"
+     "    return v_int32x4(wasm_i32x4_trunc_saturate_f32x4(wasm_f32x4_add(a.val, h)));",
+     "    return v_int32x4(wasm_i32x4_trunc_saturate_f32x4(wasm_f32x4_nearest(a.val)));",
+     "v_round(float32x4) computed trunc(x + 0.5): ties rounded up and negatives toward zero, where cvRound "
+     "(and x86's cvtps2dq) rounds to nearest, ties to even; addWeighted, convertScaleAbs, divide, resize 16U, "
+     "Laplacian, applyColorMap... differed from opencv-python by 1 in 1-30 % of pixels. f32x4.nearest is "
+     "round-to-nearest-even."),
+)
+
+#: added to build_js.py's Emscripten flags. stackSave/stackRestore: the build catches no C++ exception
+#: (OpenCV's default), so an OpenCV error thrown out to JavaScript leaves the wasm stack pointer where the
+#: throw was; the bridge puts it back after each error (bridge.js). Without it a few thousand errors
+#: overflow the 5 MB stack into static data (measured: the 1,365th error broke the module).
+LINK_FLAGS = "-s EXPORTED_RUNTIME_METHODS=stackSave,stackRestore"
+
 EMSCRIPTEN_DIR = Path("/usr/share/emscripten")
 NODE_PATH = "/usr/share/nodejs"  # Debian's node-acorn, for Emscripten's JS optimizer
 
@@ -141,6 +160,7 @@ def build_js_command(python: str, build_js: Path, build_dir: Path, config: Path,
         cmd.append("--simd")
     if threads:
         cmd.append("--threads")
+    cmd.append(f"--build_flags={LINK_FLAGS}")
     # build_js.py turns these on (or OpenCV does by default): off unless wanted; cmake keeps the last -D
     for m in SWITCHABLE:
         if m not in modules:
@@ -169,6 +189,22 @@ def build_env(base: dict[str, str] | None = None, emscripten_dir: Path = EMSCRIP
     env.pop("MAKEFLAGS", None)
     env.pop("MFLAGS", None)
     return env
+
+
+def patches_tag(patches=PATCHES) -> str:
+    import hashlib
+
+    return hashlib.sha256(json.dumps([p[:3] for p in patches]).encode()).hexdigest()[:8]
+
+
+def apply_patches(root: Path, patches=PATCHES) -> None:
+    """Apply PATCHES to an unpacked OpenCV tree; each original text must occur exactly once."""
+    for rel, old, new, _why in patches:
+        path = root / rel
+        text = path.read_text(encoding="utf-8")
+        if text.count(old) != 1:
+            raise BuildError(f"patch for {rel}: OpenCV's text found {text.count(old)} times, expected once")
+        path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def parse_emcc_version(text: str) -> str:
@@ -207,11 +243,13 @@ def unpack_source(cache: Path = CACHE) -> tuple[Path, str]:
 
     pin = sources._pin()
     sdist = fetch_sdist(pin["pypi"], pin["filename"], pin["sha256"], cache)  # verified on each use
-    root = cache / "opencvjs" / f"src-{pin['sha256'][:16]}"
+    root = cache / "opencvjs" / f"src-{pin['sha256'][:16]}-p{patches_tag()}"
     done = root / ".complete"
     if not done.exists():
-        shutil.rmtree(root, ignore_errors=True)
-        root.mkdir(parents=True)
+        # unpacked and patched beside, then renamed: two builds started together never see half a tree
+        tmp = root.with_name(f"{root.name}.tmp-{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
         with tarfile.open(sdist) as tar:
             members = []
             for m in tar.getmembers():
@@ -219,8 +257,14 @@ def unpack_source(cache: Path = CACHE) -> tuple[Path, str]:
                 if rel.startswith("opencv/") and (m.isfile() or m.isdir()):
                     m.name = rel
                     members.append(m)
-            tar.extractall(root, members=members, filter="data")
-        done.touch()
+            tar.extractall(tmp, members=members, filter="data")
+        apply_patches(tmp / "opencv")
+        (tmp / ".complete").touch()
+        if done.exists():  # another build finished first
+            shutil.rmtree(tmp)
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+            tmp.rename(root)
     return root / "opencv", pin["sha256"]
 
 
@@ -244,7 +288,7 @@ def build(*, threads: bool = False, simd: bool = True, modules: list[str] | None
     name = f"{flavour(threads, simd)}-{tag(modules)}" + ("" if extra else "-opencv-list")
     src, sdist_sha = unpack_source(cache)
     work = cache / "opencvjs"
-    build_dir = work / f"build-{name}"
+    build_dir = work / f"build-{name}-p{patches_tag()}"  # CMake's cache names its source folder
     build_dir.mkdir(parents=True, exist_ok=True)
     output = Path(output) if output else work / "dist" / name
     config = build_dir / "opencv_js.config.py"
@@ -277,7 +321,8 @@ def build(*, threads: bool = False, simd: bool = True, modules: list[str] | None
         "sha256": sha256_of(output / "opencv.js"),
         "size": (output / "opencv.js").stat().st_size,
         "opencv": "4.12.0",
-        "source": {"sdist": sdist_pin["filename"], "sha256": sdist_sha},
+        "source": {"sdist": sdist_pin["filename"], "sha256": sdist_sha,
+                   "patches": [{"file": f, "why": why} for f, _, _, why in PATCHES]},
         "modules": modules,
         "simd": simd,
         "threads": threads,
@@ -303,9 +348,38 @@ def build(*, threads: bool = False, simd: bool = True, modules: list[str] | None
 #: what the site ships of each flavour (the full white-list build): vendor name, folder in the repository,
 #: the files the kernel and its workers load
 SITE_FILES = {
-    "simd": ("portinglab/opencv-js-simd", "opencvjs/simd", ("opencv.js",)),
-    "simd-threads": ("portinglab/opencv-js-simd-threads", "opencvjs/simd-threads", ("opencv_js.js", "opencv_js.worker.js")),
+    "simd": ("portinglab/opencv-js-simd", "opencvjs/simd", ("opencv.js", "opencv_js.wasm")),
+    "simd-threads": ("portinglab/opencv-js-simd-threads", "opencvjs/simd-threads",
+                     ("opencv_js.js", "opencv_js.wasm", "opencv_js.worker.js")),
 }
+#: the wasm a build embeds (Emscripten's SINGLE_FILE, which OpenCV's build keeps) and where it goes instead
+EMBEDDED_WASM = re.compile(r'wasmBinaryFile="data:application/octet-stream;base64,([A-Za-z0-9+/=]+)"')
+WASM_FILE = "opencv_js.wasm"
+
+
+def split_wasm(js: str) -> tuple[str, bytes]:
+    """(the script with its wasm named as a file beside it, the wasm's bytes). The site ships them apart:
+    gzip packs raw wasm to 3.4 MB where its base64 text packs to 4.9 MB, and the kernel skips decoding
+    base64 and parsing a 15 MB string. Emscripten's glue resolves the name with locateFile, so the script
+    stays usable on its own (the .wasm beside it, as any Emscripten build)."""
+    import base64
+
+    found = list(EMBEDDED_WASM.finditer(js))
+    if len(found) != 1:
+        raise BuildError(f"expected one embedded wasm in the script, found {len(found)}")
+    m = found[0]
+    return js[:m.start()] + f'wasmBinaryFile="{WASM_FILE}"' + js[m.end():], base64.b64decode(m.group(1))
+
+
+def site_files(output: Path, flavour_name: str) -> dict[str, bytes]:
+    """A build's files as the site ships them: the script the kernel loads split from its wasm."""
+    _, _, files = SITE_FILES[flavour_name]
+    script = files[0]
+    js, wasm = split_wasm((output / script).read_text(encoding="utf-8"))
+    out = {script: js.encode("utf-8"), WASM_FILE: wasm}
+    for f in files[2:]:
+        out[f] = (output / f).read_bytes()
+    return out
 
 
 def site_pin(flavour_name: str) -> dict | None:
@@ -328,7 +402,9 @@ def install(output: Path, flavour_name: str) -> str:
     name, folder, files = SITE_FILES[flavour_name]
     dest = ROOT / folder
     dest.mkdir(parents=True, exist_ok=True)
-    for f in (*files, "opencv.js.json", "opencv_js.config.py"):
+    for f, data in site_files(output, flavour_name).items():
+        (dest / f).write_bytes(data)
+    for f in ("opencv.js.json", "opencv_js.config.py"):
         shutil.copyfile(output / f, dest / f)
     lines = ["[[opencvjs.site]]", f'name = "{name}"', 'version = "4.12.0"', f'dir = "{folder}"',
              f'requires = {json.dumps(["wasm-simd"] + (["cross-origin-isolated"] if "threads" in flavour_name else []))}',
@@ -370,7 +446,9 @@ def run(args) -> int:
                   "simd and simd-threads builds", file=sys.stderr)
             return 1
     if args.check:
-        built = {"opencv.js": info["sha256"], **{f: v["sha256"] for f, v in info["other_files"].items()}}
+        import hashlib
+
+        built = {f: hashlib.sha256(data).hexdigest() for f, data in site_files(output, name).items()}
         differ = compare_with_pin(built, site_pin(name))
         for line in differ:
             print(f"portlab build-opencvjs --check: {line}", file=sys.stderr)

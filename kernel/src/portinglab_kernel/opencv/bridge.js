@@ -54,7 +54,15 @@
   // into Python is sometimes reported by Pyodide 0.27 as "SystemError: error return
   // without exception set" (after JSPI suspensions in the kernel), losing the
   // message. A string return is always delivered.
+  //
+  // opencv.js catches no C++ exception (OpenCV's build default), so a throw leaves the wasm
+  // stack pointer where the throw was: every error leaked its frames, and a few thousand errors
+  // overflowed the stack into static data (the 1,365th broke our SIMD build, the 14,891st the npm
+  // one). Every call into opencv.js starts from this bridge with nothing of opencv.js's on the
+  // stack, so after an error the pointer goes back to where it was when the bridge was made.
+  const stackTop = typeof cv.stackSave === "function" ? cv.stackSave() : null;
   function errorText(e) {
+    if (stackTop !== null) cv.stackRestore(stackTop);
     if (typeof e === "number") {
       let msg;
       try { msg = cv.exceptionFromPtr(e).msg; } catch (_) { msg = `unknown OpenCV exception (pointer ${e})`; }

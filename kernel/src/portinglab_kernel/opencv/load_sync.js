@@ -27,16 +27,28 @@
   for (const m of src.matchAll(stock)) found = m;  // the UMD wrapper's, the last one
   const factoryOnly = found === null && /^var cv = \(\(\) => \{/m.test(src);  // Emscripten's output itself
   if (found === null && !factoryOnly) throw new Error("opencv.js: unexpected wrapper; cannot load it synchronously");
+  // the wasm: embedded as base64 (the npm build), or a file beside the script (ours: smaller to send)
   const prefix = 'wasmBinaryFile="data:application/octet-stream;base64,';
   const start = src.indexOf(prefix);
-  if (start < 0) throw new Error("opencv.js: no embedded wasm found");
-  const b64start = start + prefix.length;
-  const b64 = src.slice(b64start, src.indexOf('"', b64start));
+  const named = start < 0 ? /wasmBinaryFile="([^"]+\.wasm)"/.exec(src) : null;
+  if (start < 0 && named === null) throw new Error("opencv.js: no embedded or named wasm found");
   const t0 = performance.now();
-  const bin = atob(b64);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  const timing = {decode_ms: performance.now() - t0};
+  let bytes;
+  if (start >= 0) {
+    const b64start = start + prefix.length;
+    const bin = atob(src.slice(b64start, src.indexOf('"', b64start)));
+    bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  } else {
+    const wasmUrl = new URL(named[1], base).href;
+    const req = new XMLHttpRequest();
+    req.open("GET", wasmUrl, false);
+    req.responseType = "arraybuffer";  // allowed for a synchronous request in a worker
+    req.send();
+    if (req.status !== 200) throw new Error(`opencv.js: HTTP ${req.status} for ${wasmUrl}`);
+    bytes = new Uint8Array(req.response);
+  }
+  const timing = {wasm_ms: performance.now() - t0, wasm_bytes: bytes.length};
   const Module = self.__portinglabCvModule = {
     // a pthreads build: its helper files beside opencv.js; its workers load Emscripten's own output
     locateFile: (path) => new URL(path, base).href,
