@@ -231,6 +231,16 @@ CASES: dict[str, str] = {
     "imread_gray": "(cv2.imwrite('/tmp/_cv2_g.png', smooth), cv2.imread('/tmp/_cv2_g.png', cv2.IMREAD_GRAYSCALE))[1]",
     "imread_missing": "cv2.imread('/tmp/definitely/not/here.png')",
     "imdecode_garbage": "cv2.imdecode(np.frombuffer(b'not an image at all', np.uint8), cv2.IMREAD_COLOR)",
+    # cv2.dnn's non-maximum suppression (hand-written, dnn.py): a detector's boxes as YOLO post-processing gives them
+    "nms_boxes": "cv2.dnn.NMSBoxes([(10, 10, 50, 50), (12, 12, 50, 50), (100, 100, 20, 20), (101, 99, 21, 20)], "
+                 "[0.9, 0.8, 0.7, 0.95], 0.5, 0.4)",
+    "nms_boxes_float_eta_topk": "cv2.dnn.NMSBoxes(fcloud.reshape(-1, 4) * [1, 1, 0.5, 0.5], "
+                                "np.float32(fcloud[:15, 0] / 100), 0.1, 0.3, eta=0.9, top_k=4)",
+    "nms_boxes_empty": "cv2.dnn.NMSBoxes([(0, 0, 5, 5)], [0.1], 0.5, 0.4)",
+    "nms_boxes_batched": "cv2.dnn.NMSBoxesBatched([(10, 10, 50, 50), (12, 12, 50, 50), (100, 100, 20, 20)], "
+                         "[0.9, 0.8, 0.7], [0, 1, 0], 0.5, 0.4)",
+    "nms_boxes_rotated": "cv2.dnn.NMSBoxesRotated([((30, 30), (20, 10), 10), ((31, 30), (20, 10), 12), "
+                         "((80, 80), (10, 10), 0), ((30.5, 29), (21, 9), 80)], [0.9, 0.8, 0.7, 0.85], 0.5, 0.3)",
 }
 
 # Where opencv.js (wasm, no SIMD dispatch) and opencv-python (x86 SIMD) differ; every

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import types
 
-from . import codecs, constants, functions
+from . import codecs, constants, dnn, functions
 from .errors import error
 from .files import HAARCASCADES
 from .generated import ALIASES, CLASSES, FUNCTIONS
@@ -21,6 +21,8 @@ HAND_WRITTEN = {n: f for mod in (functions, codecs) for n, f in vars(mod).items(
 
 TOP_LEVEL = {n: f for n, f in FUNCTIONS.items() if "." not in n}
 TOP_LEVEL.update(HAND_WRITTEN)  # a hand-written function replaces the generated one of its name
+#: hand-written functions of sub-modules ("dnn.NMSBoxes": opencv.js cannot take its argument type)
+HAND_WRITTEN_SUB = {f"dnn.{n}": f for n, f in vars(dnn).items() if getattr(f, "__bridged__", False)}
 
 def _classes() -> dict[str, type]:
     """The generated classes, each made after its bases (opencv-python's hierarchy)."""
@@ -41,7 +43,7 @@ def _classes() -> dict[str, type]:
 
 BRIDGED_CLASSES = _classes()
 BRIDGED_CLASSES.update(KeyPoint=KeyPoint, DMatch=DMatch)
-BRIDGED = sorted(TOP_LEVEL) + sorted(n for n in FUNCTIONS if "." in n)
+BRIDGED = sorted(TOP_LEVEL) + sorted({n for n in FUNCTIONS if "." in n} | set(HAND_WRITTEN_SUB))
 
 ESCAPE_HATCH = (
     "use the raw opencv.js module: `js_cv = cv2.portinglab.raw()`, with "
@@ -79,7 +81,8 @@ class _Portinglab:
 def _submodule(name: str) -> types.ModuleType:
     mod = types.ModuleType(f"cv2.{name}", f"opencv-python's cv2.{name}, bridged to opencv.js where it has it.")
     mod.__dict__.update(constants.SUBMODULES.get(name, {}))
-    mod.__dict__.update({n.split(".", 1)[1]: f for n, f in FUNCTIONS.items() if n.startswith(name + ".")})
+    mod.__dict__.update({n.split(".", 1)[1]: f for n, f in {**FUNCTIONS, **HAND_WRITTEN_SUB}.items()
+                         if n.startswith(name + ".")})
     mod.__dict__.update({n.split(".", 1)[1]: c for n, c in BRIDGED_CLASSES.items() if n.startswith(name + ".")})
 
     def __getattr__(attr, _name=name):
