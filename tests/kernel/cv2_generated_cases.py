@@ -351,6 +351,7 @@ BOARD = ("cv2.resize(((np.indices((7, 9)).sum(0) % 2) * 255).astype(np.uint8), (
          "interpolation=cv2.INTER_NEAREST)")  # 9 x 7 squares: 8 x 6 inner corners
 CHESS = f"cv2.copyMakeBorder({BOARD}, 20, 20, 20, 20, cv2.BORDER_CONSTANT, value=255)"
 HAND.update({
+    "getNumberOfCPUs": "cv2.getNumberOfCPUs() >= 1",  # the machine's (the browser reports its own)
     "findNonZero": "cv2.findNonZero(mask[::7, ::9].copy())",
     "hasNonZero": "cv2.hasNonZero(mask)",
     "extractChannel": "cv2.extractChannel(img, 1)",

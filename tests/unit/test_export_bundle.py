@@ -82,6 +82,8 @@ def built_site(tmp_path):
         (pyo / name).write_text(name)
     (pyo / "pyodide-lock.json").write_text(json.dumps(LOCK))
     manifest = {"@techstark/opencv-js": {"base": "static/vendor/ocv/4/", "files": ["dist/opencv.js"]},
+                "portinglab/opencv-js-simd": {"base": "static/vendor/simd/4/", "files": ["opencv.js", "opencv_js.wasm"]},
+                "portinglab/opencv-js-simd-threads": {"base": "static/vendor/thr/4/", "files": ["opencv_js.js"]},
                 "onnxruntime-web": {"base": "static/vendor/ort/1/", "files": ["dist/ort.wasm.min.js", "dist/a.wasm"]}}
     for lib in manifest.values():
         for f in lib["files"]:
@@ -101,7 +103,11 @@ def test_a_self_contained_export_copies_what_the_script_needs(tmp_path, built_si
     assert copied == sorted([f"static/pyodide/{f}" for f in bundle.PYODIDE_CORE]
                             + ["static/pyodide/numpy-2.0.whl", "static/pyodide/pillow-10.whl",
                                "static/pyodide/portinglab_kernel-0.1.0-py3-none-any.whl",
-                               "static/vendor/manifest.json", "static/vendor/ocv/4/dist/opencv.js"])
+                               "static/vendor/manifest.json", "static/vendor/ocv/4/dist/opencv.js",
+                               "static/vendor/simd/4/opencv.js", "static/vendor/simd/4/opencv_js.wasm"])
+    # the export's manifest lists what it copied: its kernel never picks the threads build it does not have
+    assert set(json.loads((result.folder / "static/vendor/manifest.json").read_text())) == {
+        "@techstark/opencv-js", "portinglab/opencv-js-simd"}
     assert result.files == ["data/in_drive.txt"]  # the site's files/ is the drive
     config = json.loads((result.folder / page.CONFIG).read_text())
     assert config["base_url"] == "./" and config["files"] == ["data/in_drive.txt"] and config["script"] == "nb.py"

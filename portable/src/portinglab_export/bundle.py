@@ -20,7 +20,9 @@ from .script import ExportError, Script, notebook_to_script
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/"  # `./portlab serve`
 #: vendored JS the bridges need, by the module that loads it
-BRIDGE_VENDOR = {"cv2": ["@techstark/opencv-js"], "onnxruntime": ["onnxruntime-web"]}
+#: (cv2: the site's wasm SIMD build where it has one, and the npm build for a browser without SIMD; not the
+#: threads build, which needs a cross-origin isolated page)
+BRIDGE_VENDOR = {"cv2": ["portinglab/opencv-js-simd", "@techstark/opencv-js"], "onnxruntime": ["onnxruntime-web"]}
 PYODIDE_CORE = ("pyodide.js", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
 MAX_DATA_BYTES = 200 * 1024 * 1024
 
@@ -103,12 +105,17 @@ def copy_site_assets(site: Path, dest: Path, script: Script) -> list[str]:
     files = [f"static/pyodide/{f}" for f in PYODIDE_CORE]
     files += [f"static/pyodide/{lock['packages'][n]['file_name']}" for n in names]
     manifest = json.loads((site / "static/vendor/manifest.json").read_text())
-    files.append("static/vendor/manifest.json")
+    shipped = {}  # the export's own manifest lists only what it copies: the kernel picks among those
     for module, libs in BRIDGE_VENDOR.items():
         if module in script.imports:
             for lib in libs:
-                files += [manifest[lib]["base"] + f for f in manifest[lib]["files"]]
-    for rel in files:
+                if lib in manifest:
+                    shipped[lib] = manifest[lib]
+                    files += [manifest[lib]["base"] + f for f in manifest[lib]["files"]]
+    (dest / "static/vendor").mkdir(parents=True, exist_ok=True)
+    (dest / "static/vendor/manifest.json").write_text(json.dumps(shipped, indent=1), encoding="utf-8")
+    files.append("static/vendor/manifest.json")
+    for rel in files[:-1]:
         src = site / rel
         if not src.is_file():
             raise ExportError(f"{site}: {rel} is missing (rebuild the site)")
