@@ -324,7 +324,11 @@ def compare(ref, got, tolerance: tuple[float, float] = (0, 0)) -> list[str]:
             elif r.shape != g.shape or r.dtype != g.dtype:
                 problems.append(f"{path}: {r.dtype}{r.shape} expected, got {g.dtype}{g.shape}")
             else:
-                d = np.abs(r.astype(np.float64) - g.astype(np.float64))
+                rf, gf = r.astype(np.float64), g.astype(np.float64)
+                with np.errstate(invalid="ignore"):  # NaN where both have it (or the same inf) is equal,
+                    same = (rf == gf) | (np.isnan(rf) & np.isnan(gf))  # NaN on one side only differs
+                    d = np.where(same, 0.0, np.abs(rf - gf))
+                d[np.isnan(d)] = np.inf
                 frac = float(np.count_nonzero(d)) / max(d.size, 1)
                 if d.size and (d.max() > tol_abs or (tol_abs >= 1 and frac > tol_frac)):
                     problems.append(f"{path}: max diff {d.max()} (tol {tol_abs}), {frac:.2%} differ (tol {tol_frac:.0%})")
