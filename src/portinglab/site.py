@@ -476,4 +476,10 @@ def verify_site(site: Path) -> dict:
             original = site / rel[:-3]
             if not original.exists() or gzip.decompress((site / rel).read_bytes()) != original.read_bytes():
                 raise SiteError(f"{site / rel} is not {original} compressed: rebuild the site")
+    from .kernelstart import KernelStartError, check_site as check_kernel_start
+
+    try:
+        check_kernel_start(site)
+    except KernelStartError as exc:
+        raise SiteError(str(exc)) from None
     return {"pyodideUrl": url, "packages": len(lock["packages"]), "files": len(files)}

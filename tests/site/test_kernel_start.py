@@ -5,7 +5,8 @@ kernel takes it. Proves: that kernel is a full JupyterLite kernel (its notebook'
 onnxruntime, numpy, ipywidgets, files written by Python seen by the lab, piplite); a restart takes the spare
 worker prewarmed after the first kernel (a fresh namespace), a kernel with no spare left starts normally in its
 own worker; and a prewarm that failed (its first pyodide.js request refused)
-falls back to the stock start in the same worker, still a working kernel.
+falls back to the stock start in the same worker, still a working kernel; a worker whose script did not load is
+never handed to a kernel; a second visit (the service worker registered again) still mounts the drive.
 """
 
 from __future__ import annotations
@@ -128,4 +129,23 @@ def test_a_second_visit_mounts_the_drive_although_the_service_worker_is_register
         state = kernel.json(STATE)
         assert state["start"]["prewarmed"] is True and state["cwd"] == "/drive", (visit, state)
     assert "Pyodide contents will NOT be synced" not in "\n".join(page.console_messages)
+    assert guard.attempts == []
+
+
+def test_a_worker_script_that_failed_to_load_is_never_handed_to_a_kernel(page, site_url, guard):
+    refused = []
+
+    def refuse_first(route):
+        if not refused:
+            refused.append(route.request.url)
+            return route.fulfill(status=404, body="not found")
+        return route.fallback()
+
+    page.route("**/pyodide-kernel-extension/static/352.*.js", refuse_first)
+    open_notebook(page, site_url, "en/01-welcome.ipynb")
+    start = page.evaluate("window.portinglabKernelStart")
+    assert refused and start["taken"] is False and "failed to load" in start["reason"], start
+    kernel = notebook_kernel(page)
+    state = kernel.json(STATE)
+    assert state["start"] is None and state["cwd"] == "/drive/en"  # the stock start, in its own worker
     assert guard.attempts == []

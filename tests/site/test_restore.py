@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from browser import SAVE_NOTEBOOK_JS
+from browser import SAVE_NOTEBOOK_JS, TRACER_CONNECTED_JS
 
 pytestmark = pytest.mark.browser
 
@@ -67,6 +67,10 @@ def open_in_lab(page, site_url: str, path: str) -> None:
     page.goto(f"{site_url}lab/index.html?path={path}")
     page.wait_for_selector(".jp-Notebook .jp-Cell")
     page.evaluate(APP_JS)
+    # the kernel's first kernel_info updates the notebook's metadata (language_info), which marks it dirty: let
+    # that happen (the tracer's bootstrap comes after it) before editing, so "nothing unsaved" after a restore
+    # does not depend on when the kernel is ready (it is ready sooner since the kernel starts with the page)
+    page.wait_for_function(TRACER_CONNECTED_JS, timeout=120_000)
 
 
 def run_and_confirm(page, start) -> str:
@@ -147,6 +151,9 @@ def test_restore_in_the_notebook_app(page, site_url):
     page.goto(f"{site_url}notebooks/index.html?path={PATH}")
     page.wait_for_selector(".jp-Notebook .jp-Cell")
     page.evaluate(APP_JS)
+    # as in open_in_lab: the kernel's language_info (the shipped file has only its name) lands before the edit
+    page.wait_for_function("() => window.jupyterapp.shell.currentWidget?.context?.model"
+                           "?.getMetadata('language_info')?.mimetype !== undefined", timeout=120_000)
     assert page.evaluate(EDIT_JS, [MARK, True]) is False
     copy = run_and_confirm(page, lambda: page.evaluate(f"() => {{ void window.jupyterapp.commands.execute('{COMMAND}'); }}"))
     assert_restored(page, site_url, copy)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from portinglab import kernelstart, paths
-from portinglab.kernelstart import EXTENSION, KernelStartError, patch_site, replace_once
+from portinglab.kernelstart import EXTENSION, KernelStartError, check_site, patch_site, replace_once
 
 STOCK_EXT = Path(sys.prefix) / "share/jupyter/labextensions/@jupyterlite/pyodide-kernel-extension"
 PACKAGES = ["micropip", "piplite", "pyodide_kernel"]
@@ -107,3 +107,14 @@ def test_an_anchor_must_match_exactly_once():
         replace_once("ab", "-", "+", "x")
     with pytest.raises(KernelStartError, match="found it 2"):
         replace_once("a-b-", "-", "+", "x")
+
+
+def test_check_site_names_what_a_copy_lacks(tmp_path):
+    site = _site(tmp_path)
+    with pytest.raises(KernelStartError, match="kernel-prewarm.js is missing"):
+        check_site(site)
+    patched = patch_site(site)
+    check_site(site)
+    (site / patched.worker).unlink()
+    with pytest.raises(KernelStartError, match="which is missing"):
+        check_site(site)

@@ -167,3 +167,20 @@ def patch_site(site: Path) -> Patched:
         page = site / app / "index.html"
         page.write_text(inject_script(page.read_text(encoding="utf-8"), str(page)), encoding="utf-8")
     return Patched(f"{EXTENSION}/{worker}", f"{EXTENSION}/{kernel}", f"{EXTENSION}/{entry}")
+
+
+def check_site(site: Path) -> None:
+    """A built or deployed copy: each app page loads the prewarm script, whose worker and the chunks it pairs
+    with are there (a missing worker script would only cost the early start, but says the copy is incomplete)."""
+    if not (site / EXTENSION).exists():
+        return  # no Pyodide kernel extension (a stand-in site of the unit tests): nothing to start early
+    script = site / PREWARM_JS
+    if not script.exists():
+        raise KernelStartError(f"{script} is missing")
+    config = json.loads(script.read_text(encoding="utf-8").split("var CONFIG = ", 1)[1].split(";\n", 1)[0])
+    if not (site / config["worker"]).exists():
+        raise KernelStartError(f"{script} names the kernel worker {config['worker']}, which is missing")
+    for app in APPS:
+        page = site / app / "index.html"
+        if SCRIPT_TAG not in page.read_text(encoding="utf-8"):
+            raise KernelStartError(f"{page} does not load {PREWARM_JS}")

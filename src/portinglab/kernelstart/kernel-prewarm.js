@@ -26,6 +26,13 @@
     var workerUrl = new URL(CONFIG.worker, root);
     var spawn = function () {
       var w = new Worker(workerUrl);
+      // a worker whose script failed to load would never answer the kernel: never hand it over
+      w.addEventListener("error", function () {
+        if (worker === w) {
+          worker = null;
+          state.reason = "the prewarmed worker failed to load: kernels start normally";
+        }
+      });
       w.postMessage({ portinglabPrewarm: options });
       return w;
     };
