@@ -159,7 +159,7 @@ def test_module_surface(cv):
     assert out["err"] and out["raw_is_js_cv"]
     assert "Stitcher_create" in out["missing"] and "cv2.portinglab.raw()" in out["missing"]
     assert out["threads"] == [None, 1] and out["build"]
-    assert out["load"]["url"].endswith("/@techstark/opencv-js/4.12.0-release.1/dist/opencv.js")
+    assert out["load"]["url"].endswith("/portinglab/opencv-js-simd/4.12.0/opencv.js") and out["load"]["build"] == "simd"
 
 
 def test_constants_match_opencv_python(cv):

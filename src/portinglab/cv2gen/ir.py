@@ -354,6 +354,10 @@ HAND_WRITTEN = {
     "setNumThreads": "accepted and ignored: opencv.js is single-threaded here", "getNumThreads": "1",
     "getBuildInformation": "opencv.js's",
     "getTextSize": "not in opencv.js: OpenCV's own loop over the Hershey fonts' metrics, read from its drawing.cpp",
+    **{f"dnn.{n}": "OpenCV's NMSFast_ in Python (opencv.js binds it over std::vector<Rect2d>, a type it does not "
+                   "register, so no call reaches it)" for n in ("NMSBoxes", "NMSBoxesBatched")},
+    "dnn.NMSBoxesRotated": "OpenCV's NMSFast_ in Python, overlaps by the bridged rotatedRectangleIntersection and "
+                           "contourArea (opencv.js cannot take std::vector<RotatedRect>)",
 }
 
 

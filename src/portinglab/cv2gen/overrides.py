@@ -24,6 +24,9 @@ EXCLUDED_GROUPS: dict[str, tuple[str, ...]] = {
          "haveOpenVX", "setUseOpenVX", "useOpenVX", "cuda_GpuMat", "cuda_Stream", "cuda_Event", "cuda_HostMem",
          "cuda_BufferPool", "cuda_DeviceInfo", "cuda_TargetArchs", "ogl_Buffer", "ogl_Texture2D", "ogl_Arrays"),
     "G-API (a graph runtime opencv.js does not build)": ("gapi",),
+    "opencv.js makes it as a bare Algorithm, without BackgroundSubtractor's apply (measured: 'Expected instance "
+    "of BackgroundSubtractorMOG2, got an instance of Algorithm'): use createBackgroundSubtractorMOG2":
+        ("createBackgroundSubtractorKNN", "BackgroundSubtractorKNN"),
 }
 
 #: the codecs: opencv.js has none; the bridge implements them with Pillow (codecs.py), OpenCV's semantics
