@@ -486,6 +486,16 @@ ABSTRACT.update({"StereoMatcher": "StereoBM", "DenseOpticalFlow": "DISOpticalFlo
 KPA = KP.replace("key=lambda i: ks[i][0]", "key=lambda i: (ks[i][0], round(ks[i][1]))")
 CLASS_CASES["class:SIFT"] = (f"(lambda r: ({KPA.format('r[0]')}, r[1].shape, r[1].dtype.name))"
                              f"(cv2.SIFT_create(50).detectAndCompute({GTEX}, None))")
+# keypoint orientations: float sums ordered differently (measured max 3e-5 degrees)
+TOLERANCE["class:SIFT"] = (1e-3, 1.0)
+#: cases where opencv.js (the npm build and ours alike) gives another result than opencv-python: strict xfails,
+#: so they stay visible and a fix shows. Found when the comparison learnt that NaN on one side is a difference
+#: (before, a NaN anywhere in the result hid every other difference).
+KNOWN_DIVERGENCES = {
+    "class:Tonemap": "TonemapDrago on an image with black pixels: opencv.js's output peaks at 1.0 where "
+                     "opencv-python's peaks at 0.62 (both builds; NaN at the same 3 pixels); not investigated",
+    "class:TonemapDrago": "the same as class:Tonemap (max difference 0.66)",
+}
 # measured on Porting Lab's SIMD build (wasm has no FMA; opencv-python's x86 paths fuse or order sums otherwise)
 TOLERANCE.update({
     "gen:accumulateWeighted": (1e-5, 1.0), "gen:dct": (1e-5, 1.0), "gen:idct": (1e-5, 1.0), "gen:idft": (1e-5, 1.0),
