@@ -15,7 +15,7 @@ Time per call (median, p90, mean; bridge and JS in alternating blocks, the artic
 the worker's clock ticks in 0.1 ms, so means are the finer figure) and bytes copied per call. Prints a table with ratios
 against the JS baseline measured in the same run.
 
-    .venv/bin/python benchmarks/cv2_bridge.py [--site DIR] [--runs N] [--builds simd,npm]
+    .venv/bin/python benchmarks/cv2_bridge.py [--site DIR] [--runs N] [--builds simd,npm] [--isolated]
 
 With --builds simd,npm the whole measurement runs once per opencv.js build the site ships (each in a
 fresh kernel, PORTINGLAB_OPENCVJS set before `import cv2`), and a second table compares them: the
@@ -275,6 +275,8 @@ def main() -> int:
     ap.add_argument("--site", type=Path, help="a site built by ./portlab build (default: build one now)")
     ap.add_argument("--runs", type=int, default=40)
     ap.add_argument("--builds", default="", help="comma-separated opencv.js builds to compare (simd,npm)")
+    ap.add_argument("--isolated", action="store_true",
+                    help="serve cross-origin isolated (COOP/COEP), as `serve --isolated`: the threads build can run")
     args = ap.parse_args()
     builds = [b for b in args.builds.split(",") if b] or [None]
 
@@ -285,7 +287,7 @@ def main() -> int:
         site = Path(tempfile.mkdtemp(prefix="portinglab-bench-")) / "site"
         build_site(site, log=lambda *_: None)
 
-    server, url = serve_in_thread(site, port=0)
+    server, url = serve_in_thread(site, port=0, isolated=args.isolated)
     try:
         with sync_playwright() as p:
             browser = launch(p)
