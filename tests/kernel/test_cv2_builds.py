@@ -113,6 +113,10 @@ def test_isolated_page_loads_the_threads_build_where_shipped_with_the_same_resul
         assert not _same_as_cpython(results, cpython_results)
         iso = kernel.json("import js, json\nprint(json.dumps(bool(js.crossOriginIsolated)))")
         assert iso is True
+        if info["build"] == "simd-threads":  # OpenCV uses the pool: one thread per core, up to 4
+            threads = kernel.json("import cv2, js, json\nn = cv2.getNumThreads(); cv2.setNumThreads(1)\n"
+                                  "print(json.dumps([n, cv2.getNumThreads(), int(js.navigator.hardwareConcurrency)]))")
+            assert threads[0] == min(4, threads[2]) and threads[1] == 1, threads
     finally:
         context.close()
         server.shutdown()

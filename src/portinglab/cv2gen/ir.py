@@ -351,7 +351,8 @@ HAND_WRITTEN = {
     "equalizeHist": "fused fast path", "threshold": "fused fast path",
     "findContours": "fused: all contours copied out in one copy",
     "boxPoints": "opencv.js returns a JS array of points (emscripten::val)",
-    "setNumThreads": "accepted and ignored: opencv.js is single-threaded here", "getNumThreads": "1",
+    "setNumThreads": "the threads build's thread count (an isolated page); elsewhere accepted and ignored",
+    "getNumThreads": "the threads build's thread count; 1 elsewhere",
     "getBuildInformation": "opencv.js's",
     "getTextSize": "not in opencv.js: OpenCV's own loop over the Hershey fonts' metrics, read from its drawing.cpp",
     **{f"dnn.{n}": "OpenCV's NMSFast_ in Python (opencv.js binds it over std::vector<Rect2d>, a type it does not "

@@ -138,12 +138,21 @@ def boxPoints(box, points=None):
 
 @bridged
 def setNumThreads(nthreads):
-    """Accepted and ignored: opencv.js runs single-threaded in the kernel's worker."""
-    int_(nthreads, "nthreads", "setNumThreads")
+    """The threads build (a cross-origin isolated page): OpenCV's thread count, up to its pool of 4 (<= 0: one
+    per core). Otherwise accepted and ignored: opencv.js runs single-threaded."""
+    n = int_(nthreads, "nthreads", "setNumThreads")
+    _H()
+    if _state.get("build") == "simd-threads":
+        from .loader import set_threads
+
+        set_threads(_state["cv"], n)
 
 
 @bridged
 def getNumThreads():
+    _H()
+    if _state.get("build") == "simd-threads":
+        return int(_state["cv"].getNumThreads())
     return 1
 
 

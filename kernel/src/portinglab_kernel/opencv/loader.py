@@ -113,6 +113,8 @@ def load(progress=None) -> tuple:
     if hasattr(js.cv, "then"):
         js.Reflect.deleteProperty(js.cv, "then")
     cv = js.cv
+    if build == "simd-threads":  # OpenCV starts with getNumberOfCPUs() threads, 1 in a worker: use the pool
+        set_threads(cv, 0)
     source = resources.files(__package__).joinpath("bridge.js").read_text(encoding="utf-8")
     from ..copies import COUNTER_SLOTS, new_counter
 
@@ -129,6 +131,20 @@ def load(progress=None) -> tuple:
     if shown and _state["seconds"] > PROGRESS_AFTER_S:
         say(f"cv2: opencv.js ready in {_state['seconds']:.1f} s")
     return cv, H
+
+
+#: the threads build's pool of workers (PTHREAD_POOL_SIZE in build_js.py's flags)
+POOL_SIZE = 4
+
+
+def set_threads(cv, n: int) -> int:
+    """OpenCV's thread count in the threads build: n <= 0 means one per core, up to the pool; -> the count."""
+    import js
+
+    cores = int(getattr(js.navigator, "hardwareConcurrency", 1) or 1)
+    n = min(POOL_SIZE, cores if n <= 0 else n)
+    cv.setNumThreads(n)
+    return n
 
 
 def load_info() -> dict:
