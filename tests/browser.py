@@ -5,6 +5,8 @@ helpers for the lab's UI (notebooks opened, run and read as a user would).
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from portinglab import paths
 from portinglab.browser import (  # noqa: F401 - the tests import them from here
     CHROMIUM, CHROMIUM_ARGS, EXECUTE_JS, LOOPBACK, START_KERNEL_JS, WITHIN_JS, BrowserKernel, KernelError,
@@ -13,6 +15,24 @@ from portinglab.browser import (  # noqa: F401 - the tests import them from here
 
 #: screenshots and failure screenshots (not committed)
 ARTIFACTS = paths.ROOT / "test-artifacts"
+
+
+@contextmanager
+def isolated_kernel(browser, site):
+    """A kernel of the built site on a page served cross-origin isolated (`serve --isolated`: COOP/COEP), in its
+    own guarded context; no request may leave the machine."""
+    from portinglab.serve import serve_in_thread
+
+    server, url = serve_in_thread(site, port=0, isolated=True)
+    context, guard = guarded_context(browser)
+    try:
+        page = context.new_page()
+        page.goto(url + "lab/index.html")
+        yield BrowserKernel(page)
+    finally:
+        context.close()
+        server.shutdown()
+    assert guard.attempts == [], f"requests tried to leave the machine: {guard.attempts}"
 
 # ---------------------------------------------------------------- notebooks in the lab UI
 

@@ -15,8 +15,7 @@ import pytest
 
 import cv2_cases as cc
 import cv2_generated_cases as gc
-from browser import BrowserKernel, guarded_context
-from portinglab.serve import serve_in_thread
+from browser import isolated_kernel
 
 pytestmark = pytest.mark.browser
 
@@ -96,12 +95,7 @@ def test_an_unknown_build_name_is_a_clear_import_error(kernel):
 
 
 def test_isolated_page_loads_the_threads_build_where_shipped_with_the_same_results(browser, built_site, cpython_results):
-    server, url = serve_in_thread(built_site, port=0, isolated=True)
-    context, guard = guarded_context(browser)
-    try:
-        page = context.new_page()
-        page.goto(url + "lab/index.html")
-        kernel = BrowserKernel(page)
+    with isolated_kernel(browser, built_site) as kernel:
         cc.ship(kernel)
         info = _load_info(kernel)
         shipped = json.loads((built_site / "static/vendor/manifest.json").read_text())
@@ -117,7 +111,3 @@ def test_isolated_page_loads_the_threads_build_where_shipped_with_the_same_resul
             threads = kernel.json("import cv2, js, json\nn = cv2.getNumThreads(); cv2.setNumThreads(1)\n"
                                   "print(json.dumps([n, cv2.getNumThreads(), int(js.navigator.hardwareConcurrency)]))")
             assert threads[0] == min(4, threads[2]) and threads[1] == 1, threads
-    finally:
-        context.close()
-        server.shutdown()
-    assert guard.attempts == []

@@ -17,8 +17,7 @@ import onnxruntime as cort
 import pytest
 from onnx import TensorProto, helper
 
-from browser import BrowserKernel, KernelError, guarded_context
-from portinglab.serve import serve_in_thread
+from browser import KernelError, isolated_kernel
 
 MODELS = {
     "det": "ch_PP-OCRv4_det_infer.onnx",
@@ -444,12 +443,7 @@ def test_threads_notice_and_cross_origin_isolated_threads(module_kernel, browser
     )
     assert notices["threads"] == 1
     assert any("1 thread" in n and "cross-origin isolated" in n for n in notices["notices"])
-    server, url = serve_in_thread(built_site, port=0, isolated=True)
-    context, guard = guarded_context(browser)
-    try:
-        page = context.new_page()
-        page.goto(url + "lab/index.html")
-        k = BrowserKernel(page)
+    with isolated_kernel(browser, built_site) as k:
         out = k.execute(
             "import json, base64, numpy as np, onnxruntime as ort, portinglab_kernel.ort as po, js\n"
             f"s = ort.InferenceSession(base64.b64decode({b64(add_model())!r}))\n"
@@ -462,7 +456,3 @@ def test_threads_notice_and_cross_origin_isolated_threads(module_kernel, browser
         assert info["iso"] is True and info["sum"] == 12.0
         assert info["threads"] == min(4, info["cores"]) and info["threads"] >= 2 or info["cores"] == 1
         assert f"{info['threads']} threads (the page is cross-origin isolated)" in out["stderr"]
-    finally:
-        context.close()
-        server.shutdown()
-    assert guard.attempts == []
