@@ -92,50 +92,50 @@ def _nms(boxes, scores, score_threshold, nms_threshold, eta, top_k, overlap):
     return np.array(kept, np.int32) if kept else ()
 
 
-def _common(f, bboxes, scores, score_threshold, nms_threshold, eta, top_k, width=4):
-    boxes = _items(bboxes, "bboxes", width) if width else bboxes
+def _parse(f, boxes, scores, score_threshold, nms_threshold, eta, top_k, class_ids=None):
+    """The numbers as OpenCV takes them (class ids too, given any), parsed in opencv-python's argument order,
+    and nms.cpp's CV_Assert_N (NMSBoxesBatched checks no score threshold). -> (vals, st, nt, eta, top_k), ids"""
     vals = [_F32(s) for s in _items(scores, "scores", 0)]
-    return (boxes, vals, _number(score_threshold, float, "score_threshold"), _number(nms_threshold, float, "nms_threshold"),
-            _number(eta, float, "eta"), _number(top_k, int, "top_k"))
+    ids = None if class_ids is None else _items(class_ids, "class_ids", 0, int)
+    st, nt = _number(score_threshold, float, "score_threshold"), _number(nms_threshold, float, "nms_threshold")
+    eta, top_k = _number(eta, float, "eta"), _number(top_k, int, "top_k")
+    _assert(len(boxes) == len(vals), "bboxes.size() == scores.size()", f)
+    if ids is None:
+        _assert(_F32(st) >= 0, "score_threshold >= 0", f)
+    else:
+        _assert(len(vals) == len(ids), "scores.size() == class_ids.size()", f)
+    _assert(_F32(nt) >= 0, "nms_threshold >= 0", f)
+    _assert(_F32(eta) > 0, "eta > 0", f)
+    return (vals, st, nt, eta, top_k), ids
 
 
 @bridged
 def NMSBoxes(bboxes, scores, score_threshold, nms_threshold, eta=1.0, top_k=0):
     """NMSBoxes(bboxes, scores, score_threshold, nms_threshold[, eta[, top_k]]) -> indices"""
-    f = "NMSBoxes"
-    boxes, vals, st, nt, eta, top_k = _common(f, bboxes, scores, score_threshold, nms_threshold, eta, top_k)
-    _assert(len(boxes) == len(vals), "bboxes.size() == scores.size()", f)
-    _assert(_F32(st) >= 0, "score_threshold >= 0", f)
-    _assert(_F32(nt) >= 0, "nms_threshold >= 0", f)
-    _assert(_F32(eta) > 0, "eta > 0", f)
-    return _nms(boxes, vals, st, nt, eta, top_k, _rect_overlap)
+    boxes = _items(bboxes, "bboxes", 4)
+    args, _ = _parse("NMSBoxes", boxes, scores, score_threshold, nms_threshold, eta, top_k)
+    return _nms(boxes, *args, _rect_overlap)
 
 
 @bridged
 def NMSBoxesBatched(bboxes, scores, class_ids, score_threshold, nms_threshold, eta=1.0, top_k=0):
     """NMSBoxesBatched(bboxes, scores, class_ids, score_threshold, nms_threshold[, eta[, top_k]]) -> indices"""
-    f = "NMSBoxesBatched"
-    boxes, vals, st, nt, eta, top_k = _common(f, bboxes, scores, score_threshold, nms_threshold, eta, top_k)
-    ids = _items(class_ids, "class_ids", 0, int)
-    _assert(len(boxes) == len(vals), "bboxes.size() == scores.size()", f)
-    _assert(len(vals) == len(ids), "scores.size() == class_ids.size()", f)
-    _assert(_F32(nt) >= 0, "nms_threshold >= 0", f)
-    _assert(_F32(eta) > 0, "eta > 0", f)
+    boxes = _items(bboxes, "bboxes", 4)
+    args, ids = _parse("NMSBoxesBatched", boxes, scores, score_threshold, nms_threshold, eta, top_k, class_ids)
     # each class moved out of the others' reach (NMSBoxesBatchedImpl)
     max_coord = 0.0
     for x, y, w, h in boxes:
         max_coord = max(x, max_coord, y, x + w, y + h)
     shifted = [(x + c * (max_coord + 1), y + c * (max_coord + 1), w, h) for (x, y, w, h), c in zip(boxes, ids)]
-    return _nms(shifted, vals, st, nt, eta, top_k, _rect_overlap)
+    return _nms(shifted, *args, _rect_overlap)
 
 
 @bridged
 def NMSBoxesRotated(bboxes, scores, score_threshold, nms_threshold, eta=1.0, top_k=0):
     """NMSBoxesRotated(bboxes, scores, score_threshold, nms_threshold[, eta[, top_k]]) -> indices"""
-    from .api import namespace
+    from . import constants as C
+    from .api import TOP_LEVEL
 
-    f = "NMSBoxesRotated"
-    cv2 = namespace()
     rects = []
     for i, r in enumerate(_sequence(bboxes, "bboxes")):
         try:
@@ -143,19 +143,16 @@ def NMSBoxesRotated(bboxes, scores, score_threshold, nms_threshold, eta=1.0, top
             rects.append(((float(_F32(cx)), float(_F32(cy))), (float(_F32(w)), float(_F32(h))), float(_F32(a))))
         except (TypeError, ValueError):
             raise TypeError(f"Can't parse 'bboxes'. Sequence item with index {i} has a wrong type") from None
-    boxes, vals, st, nt, eta, top_k = _common(f, rects, scores, score_threshold, nms_threshold, eta, top_k, width=0)
-    _assert(len(boxes) == len(vals), "bboxes.size() == scores.size()", f)
-    _assert(_F32(st) >= 0, "score_threshold >= 0", f)
-    _assert(_F32(nt) >= 0, "nms_threshold >= 0", f)
-    _assert(_F32(eta) > 0, "eta > 0", f)
+    args, _ = _parse("NMSBoxesRotated", rects, scores, score_threshold, nms_threshold, eta, top_k)
+    intersection, contour_area = TOP_LEVEL["rotatedRectangleIntersection"], TOP_LEVEL["contourArea"]
 
     def rotated_iou(a, b) -> np.float32:  # rotatedRectIOU (nms.cpp)
-        res, inter = cv2["rotatedRectangleIntersection"](a, b)
-        if inter is None or len(inter) == 0 or res == cv2["INTERSECT_NONE"]:
+        res, inter = intersection(a, b)
+        if inter is None or len(inter) == 0 or res == C.INTERSECT_NONE:
             return _F32(0.0)
-        if res == cv2["INTERSECT_FULL"]:
+        if res == C.INTERSECT_FULL:
             return _F32(1.0)
-        area = _F32(cv2["contourArea"](inter))
+        area = _F32(contour_area(inter))
         return area / (_F32(_F32(a[1][0]) * _F32(a[1][1])) + _F32(_F32(b[1][0]) * _F32(b[1][1])) - area)
 
-    return _nms(boxes, vals, st, nt, eta, top_k, rotated_iou)
+    return _nms(rects, *args, rotated_iou)
