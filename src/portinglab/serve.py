@@ -127,6 +127,29 @@ class SiteServer(ThreadingHTTPServer):
         self.responses = 0
         self.bytes_sent = 0  # response bodies, as announced by Content-Length
         self.served_paths: list[str] | None = None  # set to a list to record what is asked for
+        self._connections: set[socket.socket] = set()
+
+    def process_request(self, request, client_address) -> None:
+        with self._lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request) -> None:
+        with self._lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def server_close(self) -> None:
+        """Close the listening socket and every connection still open, as a server that dies does (a browser's
+        kept-alive connection would otherwise still be answered: "the server gone" must be gone)."""
+        super().server_close()
+        with self._lock:
+            connections, self._connections = list(self._connections), set()
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def handle_error(self, request, client_address) -> None:
         # browsers cancel requests and idle clients time out all the time: not errors

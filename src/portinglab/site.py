@@ -363,8 +363,10 @@ def build_site(output: Path = paths.OUTPUT, cache: Path = paths.CACHE, refresh: 
         stage_vendor(fetched, staged)
         # the kernel's worker starts as the page opens (issue 17): patched, verified labextension files
         from .kernelstart import patch_site as patch_kernel_start
+        from .kernelstart.serviceworker import patch_site as patch_service_worker
 
         patch_kernel_start(staged)
+        patch_service_worker(staged)
         before, after = precompress(staged)
         log(f"[build] gzip: {before / 1e6:.1f} MB of text and wasm -> {after / 1e6:.1f} MB")
         write_manifest(staged, pins)
@@ -478,8 +480,11 @@ def verify_site(site: Path) -> dict:
                 raise SiteError(f"{site / rel} is not {original} compressed: rebuild the site")
     from .kernelstart import KernelStartError, check_site as check_kernel_start
 
+    from .kernelstart.serviceworker import ServiceWorkerError, check_site as check_service_worker
+
     try:
         check_kernel_start(site)
-    except KernelStartError as exc:
+        check_service_worker(site)
+    except (KernelStartError, ServiceWorkerError) as exc:
         raise SiteError(str(exc)) from None
     return {"pyodideUrl": url, "packages": len(lock["packages"]), "files": len(files)}

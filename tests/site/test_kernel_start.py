@@ -6,7 +6,12 @@ onnxruntime, numpy, ipywidgets, files written by Python seen by the lab, piplite
 worker prewarmed after the first kernel (a fresh namespace), a kernel with no spare left starts normally in its
 own worker; and a prewarm that failed (its first pyodide.js request refused)
 falls back to the stock start in the same worker, still a working kernel; a worker whose script did not load is
-never handed to a kernel; a second visit (the service worker registered again) still mounts the drive.
+never handed to a kernel; a second visit (the service worker registered again) still mounts the drive, the
+patched service worker answered none of the page's files while the server answers, and copied them into its
+offline cache in the background (kernelstart/serviceworker.py). The preload image
+(kernelstart/preload.py) writes the same site-packages tree, file for file, as Pyodide's own loadPackage of the
+kernel's preload list, and marks the same packages as loaded; a corrupt image (its integrity check fails) loads those
+packages the stock way and the kernel is whole.
 """
 
 from __future__ import annotations
@@ -33,7 +38,9 @@ async (ms) => window.__within(ms, 'the notebook kernel', (async () => {
 
 STATE = ("import js, json, os\n"
          "ks = getattr(js, 'portinglabKernelStart', None)\n"
-         "print(json.dumps({'start': ks.to_py() if ks else None, 'cwd': os.getcwd()}))")
+         "pre = getattr(js, 'portinglabPreloadStatus', None)\n"
+         "print(json.dumps({'start': ks.to_py() if ks else None, 'preload': pre.to_py() if pre else None,"
+         " 'cwd': os.getcwd()}))")
 
 
 def notebook_kernel(page) -> BrowserKernel:
@@ -49,6 +56,9 @@ def test_the_notebook_kernel_is_the_prewarmed_worker_and_a_full_kernel(page, sit
     state = kernel.json(STATE)
     assert state["start"]["prewarmed"] is True and state["start"]["seconds"] > 0
     assert state["cwd"] == "/drive/en"  # the notebook's folder, as the stock start chdirs
+    # the pure-Python preload came from the image (kernelstart/preload.py), not from ~20 wheels
+    assert state["preload"]["image"] is True and state["preload"]["packages"] >= 15, state["preload"]
+    assert state["preload"]["files"] > 2000
     out = kernel.json(
         "import cv2, onnxruntime, numpy, ipywidgets, piplite, sys\n"
         "img = numpy.zeros((8, 8, 3), numpy.uint8); img[2:6, 2:6] = 255\n"
@@ -123,12 +133,27 @@ def test_a_failed_prewarm_falls_back_to_a_normal_start(page, site_url, guard):
 def test_a_second_visit_mounts_the_drive_although_the_service_worker_is_registered_again(page, site_url, guard):
     """A second visit re-registers JupyterLite's service worker while the prewarm's requests go through it; a
     kernel created as soon as the lab is restored must still get the drive (kernel plugin patch)."""
+    responses = []
     for visit in (1, 2):
+        if visit == 2:
+            page.on("response", lambda r: responses.append((r.url, r.from_service_worker)))
         page.goto(site_url + "lab/index.html")
         kernel = BrowserKernel(page)
         state = kernel.json(STATE)
         assert state["start"]["prewarmed"] is True and state["cwd"] == "/drive", (visit, state)
     assert "Pyodide contents will NOT be synced" not in "\n".join(page.console_messages)
+    # the page is controlled by the (patched) service worker, which answered none of its files while the server
+    # answers (kernelstart/serviceworker.py): the browser's own caches serve them, V8's code cache included ...
+    assert page.evaluate("!!navigator.serviceWorker.controller")
+    # (the page itself, a navigation, is the one it answers: network first, the offline copy if that fails)
+    assert len(responses) > 20 and [url for url, from_sw in responses if from_sw] == [site_url + "lab/index.html"]
+    # ... and copied them into the offline cache in the background (tests/site/test_lab.py: the server gone)
+    cached = page.wait_for_function("""async () => {
+      const keys = (await (await caches.open('precache')).keys()).map(r => r.url);
+      return keys.some(u => u.endsWith('/static/pyodide/pyodide.asm.wasm')) && keys.some(u => u.includes('.pack'))
+        && keys.some(u => u.includes('/build/')) && keys;
+    }""", timeout=60_000).json_value()
+    assert any(u.split("?")[0].endswith("/lab/index.html") for u in cached)
     assert guard.attempts == []
 
 
@@ -148,4 +173,99 @@ def test_a_worker_script_that_failed_to_load_is_never_handed_to_a_kernel(page, s
     kernel = notebook_kernel(page)
     state = kernel.json(STATE)
     assert state["start"] is None and state["cwd"] == "/drive/en"  # the stock start, in its own worker
+    assert guard.attempts == []
+
+
+# Pyodide with the kernel's preload, in a plain worker, two ways: `stock` as loadPyodide({packages}) loads it, `image`
+# as the kernel's worker does (compiled packages by Pyodide, the rest from the image by preload.js). Returns the
+# site-packages tree ({path: sha256}, directories as null) and loadedPackages.
+PRELOAD_WORKER = r"""
+onmessage = async (ev) => { try {
+  const {base, mode, config} = ev.data;
+  importScripts(base + 'static/pyodide/pyodide.js');
+  const pyodideUrl = base + 'static/pyodide/pyodide.js';
+  const py = await loadPyodide({indexURL: base + 'static/pyodide/',
+                                packages: mode === 'stock' ? config.requested : config.loadPackages});
+  if (mode === 'image') {
+    importScripts(base + 'static/portinglab/preload.js');
+    const packed = await portinglabPreload.fetchImage(new URL(config.image, pyodideUrl).href, config.integrity);
+    await portinglabPreload.install(py, packed);
+  }
+  const tree = py.runPython(`
+import hashlib, json, os, sys
+sp = next(p for p in sys.path if p.endswith('site-packages'))
+tree = {}
+# site-packages, and where wheels' data files go (sys.prefix/share: IPython's man page)
+for top in (sp, os.path.join(sys.prefix, 'share')):
+    for root, dirs, files in os.walk(top):
+        for d in dirs:
+            tree[os.path.join(root, d) + '/'] = None
+        for f in files:
+            path = os.path.join(root, f)
+            tree[path] = hashlib.sha256(open(path, 'rb').read()).hexdigest()
+json.dumps(tree)
+`);
+  postMessage({tree: JSON.parse(tree), loaded: Object.fromEntries(Object.entries(py.loadedPackages))});
+} catch (e) { postMessage({error: String(e)}); } };
+"""
+
+RUN_PRELOAD_WORKER_JS = """
+async ([source, base, mode, config]) => new Promise((resolve) => {
+  const worker = new Worker(URL.createObjectURL(new Blob([source], {type: 'text/javascript'})));
+  worker.onmessage = (ev) => { resolve(ev.data); worker.terminate(); };
+  worker.postMessage({base, mode, config});
+})
+"""
+
+
+def preload_config(site) -> dict:
+    """The image's configuration as the build wrote it into the kernel's worker."""
+    from portinglab.kernelstart import PREWARM_JS
+
+    script = (site / PREWARM_JS).read_text(encoding="utf-8")
+    worker = (site / json.loads(script.split("var CONFIG = ", 1)[1].split(";\n", 1)[0])["worker"]).read_text()
+    return json.loads(worker.split("var PRELOAD=", 1)[1].split(";return class", 1)[0])
+
+
+def test_the_preload_image_writes_the_tree_pyodides_loadpackage_writes(page, site_url, built_site, guard):
+    config = preload_config(built_site)
+    assert config["loadPackages"] and set(config["loadPackages"]) <= {"ssl", "openssl", "sqlite3"}
+    page.goto(site_url + "static/portinglab/preload.js")
+    stock, image = (page.evaluate(RUN_PRELOAD_WORKER_JS, [PRELOAD_WORKER, site_url, mode, config])
+                    for mode in ("stock", "image"))
+    assert "error" not in stock and "error" not in image, (stock.get("error"), image.get("error"))
+    assert len(stock["tree"]) > 3000 and any(p.endswith("/share/man/man1/ipython.1") for p in stock["tree"])
+    missing = sorted(set(stock["tree"]) - set(image["tree"]))
+    extra = sorted(set(image["tree"]) - set(stock["tree"]))
+    differ = sorted(p for p in stock["tree"] if p in image["tree"] and stock["tree"][p] != image["tree"][p])
+    assert (missing, extra, differ) == ([], [], [])
+    # loadPackage marks each package under its name in the lock (stock Pyodide may add other spellings, from a
+    # dist-info scan that races the installs); the image marks that name and the lock's key
+    lock = json.loads((built_site / "static/pyodide/pyodide-lock.json").read_text())["packages"]
+    names = {lock[key]["name"] for key in config["packages"]} | {lock[key]["name"] for key in config["loadPackages"]}
+    assert names <= set(stock["loaded"]) and names <= set(image["loaded"])
+    assert set(config["packages"]) <= set(image["loaded"])  # the keys, for the site finder
+    assert set(image["loaded"].values()) == set(stock["loaded"].values()) == {"default channel"}
+    assert guard.attempts == []
+
+
+def test_a_corrupt_preload_image_falls_back_to_pyodides_loader(page, site_url, guard):
+    corrupted = []
+
+    def corrupt(route):
+        corrupted.append(route.request.url)
+        response = route.fetch()
+        body = bytearray(response.body())
+        body[len(body) // 2] ^= 0xFF
+        route.fulfill(response=response, body=bytes(body))
+
+    page.route("**/static/portinglab/preload/*.pack", corrupt)
+    open_notebook(page, site_url, "en/01-welcome.ipynb")
+    kernel = notebook_kernel(page)
+    state = kernel.json(STATE)
+    assert corrupted and state["start"]["prewarmed"] is True
+    assert state["preload"]["image"] is False and state["preload"]["reason"], state["preload"]
+    out = kernel.json("import IPython, jedi, micropip\n"
+                      "print(json.dumps([IPython.__version__, jedi.__version__, type(get_ipython()).__name__]))")
+    assert out == ["8.23.0", "0.19.1", "Interpreter"]
     assert guard.attempts == []

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import paths
+from . import preload
 
 HERE = Path(__file__).resolve().parent
 EXTENSION = "extensions/@jupyterlite/pyodide-kernel-extension"
@@ -58,6 +59,8 @@ PLUGIN_ANCHOR = "l=!(!(null==i?void 0:i.enabled)&&!crossOriginIsolated)"
 PLUGIN_PATCH = ("__plSW=await(i&&i.ready?Promise.race([i.ready.catch(()=>{}),new Promise(r=>setTimeout(r,5e3))]):null),"
                 + PLUGIN_ANCHOR)
 PREWARM_JS = "static/portinglab/kernel-prewarm.js"
+PRELOAD_JS = "static/portinglab/preload.js"
+PYODIDE_DIR = "static/pyodide"
 #: the apps whose pages start a kernel
 APPS = ("lab", "notebooks")
 SCRIPT_TAG = '<script src="../static/portinglab/kernel-prewarm.js"></script>'
@@ -86,8 +89,10 @@ def replace_once(text: str, old: str, new: str, where: str, times: int = 1) -> s
     return text.replace(old, new)
 
 
-def patched_worker(stock: str) -> str:
-    body = (HERE / "worker-patch.js").read_text(encoding="utf-8")
+def patched_worker(stock: str, preload: dict | None = None) -> str:
+    """`preload`: the configuration of the preload image (preload.write_image), or None for none."""
+    body = replace_once((HERE / "worker-patch.js").read_text(encoding="utf-8"), "__PORTINGLAB_PRELOAD__",
+                        json.dumps(preload, sort_keys=True), "worker-patch.js")
     # the patch ends the worker module's function (its closing brace is the anchor's last character)
     return SOURCE_MAP.sub("\n", replace_once(stock, WORKER_ANCHOR, "\n" + body + "}", "worker chunk 352"))
 
@@ -145,7 +150,14 @@ def patch_site(site: Path) -> Patched:
         raise KernelStartError(f"{ext}: jupyterlite-pyodide-kernel {version}, this patch is for {VERSION}")
     # every stock file verified and patched in memory before anything is written
     remote = _stock(ext, "remoteEntry")
-    patches = {"worker": patched_worker, "kernel": patched_kernel, "plugin": patched_plugin}
+    packages = json.loads((site / "jupyter-lite.json").read_text(encoding="utf-8"))["jupyter-config-data"][
+        "litePluginSettings"][paths.KERNEL_PLUGIN]["loadPyodideOptions"]["packages"]
+    preload_config = None
+    if (site / PYODIDE_DIR / "pyodide-lock.json").exists():
+        _image, preload_config = preload.write_image(site, site / PYODIDE_DIR, packages)
+        (site / PRELOAD_JS).write_text((HERE / "preload.js").read_text(encoding="utf-8"), encoding="utf-8")
+    patches = {"worker": lambda stock: patched_worker(stock, preload_config), "kernel": patched_kernel,
+               "plugin": patched_plugin}
     texts = {key: patch(_stock(ext, key)) for key, patch in patches.items()}
     renamed = {key: _rehash(ext, STOCK[key][0], text) for key, text in texts.items()}
     worker, kernel = renamed["worker"], renamed["kernel"]
@@ -158,8 +170,6 @@ def patch_site(site: Path) -> Patched:
     for config in [site / "jupyter-lite.json", ext / "package.json"]:
         text = config.read_text(encoding="utf-8")
         config.write_text(replace_once(text, f'"{old_entry}"', f'"{entry}"', str(config)), encoding="utf-8")
-    packages = json.loads((site / "jupyter-lite.json").read_text(encoding="utf-8"))["jupyter-config-data"][
-        "litePluginSettings"][paths.KERNEL_PLUGIN]["loadPyodideOptions"]["packages"]
     script = site / PREWARM_JS
     script.parent.mkdir(parents=True, exist_ok=True)
     script.write_text(prewarm_script(f"{EXTENSION}/{worker}", packages), encoding="utf-8")
@@ -184,3 +194,13 @@ def check_site(site: Path) -> None:
         page = site / app / "index.html"
         if SCRIPT_TAG not in page.read_text(encoding="utf-8"):
             raise KernelStartError(f"{page} does not load {PREWARM_JS}")
+    worker = (site / config["worker"]).read_text(encoding="utf-8")
+    images = sorted((site / preload.IMAGE_DIR).glob("site-packages.*.pack"))
+    if not images:
+        return  # a site without a Pyodide distribution of its own (unit tests): the worker loads no image
+    if len(images) != 1 or f"../portinglab/preload/{images[0].name}" not in worker:
+        raise KernelStartError(f"the kernel worker does not name the preload image {[p.name for p in images]}")
+    if hashlib.sha256(images[0].read_bytes()).hexdigest()[:16] != images[0].name.split(".")[1]:
+        raise KernelStartError(f"{images[0]} does not match the sha256 in its name")
+    if not (site / PRELOAD_JS).exists():
+        raise KernelStartError(f"{site / PRELOAD_JS} is missing")

@@ -9,7 +9,36 @@
 // A prewarm that failed falls back to the normal start in the same worker.
 Fd=new(__portinglabKernel(ms));$t(Fd);
 self.addEventListener("message",function(ev){var o=ev&&ev.data&&ev.data.portinglabPrewarm;if(o)Fd.prewarm(o);});
-function __portinglabKernel(Base){return class extends Base{
+function __portinglabKernel(Base){var PRELOAD=__PORTINGLAB_PRELOAD__;return class extends Base{
+  // Pyodide as the stock initRuntime loads it, but the pure-Python part of the preload comes from one image
+  // (kernelstart/preload.py) fetched while Pyodide starts, instead of ~20 wheels unpacked by Python. Any
+  // failure loads those packages the stock way; a changed package list or no DecompressionStream skips it.
+  async initRuntime(e){
+    var want=(e.loadPyodideOptions||{}).packages||[];
+    if(!PRELOAD||typeof DecompressionStream==="undefined"||JSON.stringify(want)!==JSON.stringify(PRELOAD.requested)){
+      self.portinglabPreloadStatus={image:false,reason:PRELOAD?"not applicable":"no image in this build"};
+      return super.initRuntime(e);
+    }
+    var t0=performance.now(),pre=null,image=null,fetched=null,s=function(t){return t===null?null:(t-t0)/1000;};
+    try{importScripts(new URL("../portinglab/preload.js",e.pyodideUrl).href);pre=self.portinglabPreload;
+      image=pre.fetchImage(new URL(PRELOAD.image,e.pyodideUrl).href,PRELOAD.integrity);image.catch(function(){});
+      image.then(function(){fetched=performance.now();});}
+    catch(err){pre=null;}
+    if(!pre){self.portinglabPreloadStatus={image:false,reason:"preload.js did not load"};return super.initRuntime(e);}
+    var o=Object.assign({},e.loadPyodideOptions,{packages:PRELOAD.loadPackages});
+    await super.initRuntime(Object.assign({},e,{loadPyodideOptions:o}));
+    var pyodideReady=performance.now();
+    try{
+      var done=await pre.install(this._pyodide,await image);
+      // seconds from the start of initRuntime: image fetched, Pyodide (and its compiled packages) ready, image written
+      self.portinglabPreloadStatus={image:true,files:done.files,packages:done.packages,fetched:s(fetched),
+        pyodide:s(pyodideReady),installed:s(performance.now())};
+    }catch(err){
+      console.warn("Porting Lab: the preload image failed, loading its packages the stock way:",err);
+      self.portinglabPreloadStatus={image:false,reason:String(err)};
+      await this._pyodide.loadPackage(PRELOAD.packages);
+    }
+  }
   prewarm(o){
     if(!this._plWarm){
       var self_=this,t0=performance.now();
