@@ -117,16 +117,20 @@ def inject_script(html: str, where: str) -> str:
     return replace_once(html, "<head>", "<head>\n    " + SCRIPT_TAG, where)
 
 
-def _stock(ext: Path, key: str) -> str:
-    rel, sha = STOCK[key]
-    path = ext / rel
+def read_verified(path: Path, sha256: str, what: str, error: type[Exception] = KernelStartError) -> str:
+    """The text of a stock file (`what` ships it), checked by sha256 before anything patches it."""
     if not path.exists():
-        raise KernelStartError(f"{path} is missing: not jupyterlite-pyodide-kernel {VERSION}'s labextension")
+        raise error(f"{path} is missing: not {what}")
     data = path.read_bytes()
     actual = hashlib.sha256(data).hexdigest()
-    if actual != sha:
-        raise KernelStartError(f"{path}: sha256 {actual}, expected {sha} (jupyterlite-pyodide-kernel {VERSION})")
+    if actual != sha256:
+        raise error(f"{path}: sha256 {actual}, expected {sha256} ({what})")
     return data.decode("utf-8")
+
+
+def _stock(ext: Path, key: str) -> str:
+    rel, sha = STOCK[key]
+    return read_verified(ext / rel, sha, f"jupyterlite-pyodide-kernel {VERSION}'s labextension")
 
 
 def _rehash(ext: Path, rel: str, text: str) -> str:

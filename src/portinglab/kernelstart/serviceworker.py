@@ -24,7 +24,6 @@ The patched worker (verified by sha256 before it is touched) keeps the offline c
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 FILE = "service-worker.js"
@@ -68,14 +67,10 @@ def patched(stock: str) -> str:
 
 
 def patch_site(site: Path) -> None:
-    path = site / FILE
-    if not path.exists():
-        raise ServiceWorkerError(f"{path} is missing: not a JupyterLite site")
-    data = path.read_bytes()
-    actual = hashlib.sha256(data).hexdigest()
-    if actual != STOCK_SHA256:
-        raise ServiceWorkerError(f"{path}: sha256 {actual}, expected {STOCK_SHA256} (jupyterlite-core 0.6.4)")
-    path.write_text(patched(data.decode("utf-8")), encoding="utf-8")
+    from . import read_verified
+
+    stock = read_verified(site / FILE, STOCK_SHA256, "jupyterlite-core 0.6.4's service worker", ServiceWorkerError)
+    (site / FILE).write_text(patched(stock), encoding="utf-8")
 
 
 def check_site(site: Path) -> None:
