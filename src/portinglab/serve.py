@@ -122,12 +122,13 @@ class SiteServer(ThreadingHTTPServer):
     allow_reuse_address = True
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+        # before the base class binds: a failed bind calls server_close, which needs them
         self._lock = threading.Lock()
+        self._connections: set[socket.socket] = set()
+        super().__init__(*args, **kwargs)
         self.responses = 0
         self.bytes_sent = 0  # response bodies, as announced by Content-Length
         self.served_paths: list[str] | None = None  # set to a list to record what is asked for
-        self._connections: set[socket.socket] = set()
 
     def process_request(self, request, client_address) -> None:
         with self._lock:
