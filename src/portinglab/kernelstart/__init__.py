@@ -16,6 +16,10 @@ The build patches the pinned labextension (each file verified by sha256 before i
   does only the per-kernel part after a prewarm (drive, folder, piplite settings) and falls back to the
   stock start if the prewarm failed.
 
+The worker's `initRuntime` also takes the preload's pure-Python packages from one image the build unpacks
+(`preload.py`, `preload.js`), and the site's service worker is patched to leave files to the browser's caches while
+the server answers (`serviceworker.py`).
+
 Patched chunks get new content-hashed names (and the federated extension's `remoteEntry` with them), so a
 host caching hashed files forever never mixes the stock and the patched code.
 """
