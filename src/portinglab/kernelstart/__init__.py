@@ -161,7 +161,7 @@ def patch_site(site: Path) -> Patched:
     packages = json.loads((site / "jupyter-lite.json").read_text(encoding="utf-8"))["jupyter-config-data"][
         "litePluginSettings"][paths.KERNEL_PLUGIN]["loadPyodideOptions"]["packages"]
     preload_config = None
-    if (site / PYODIDE_DIR / "pyodide-lock.json").exists():
+    if (site / PYODIDE_DIR / preload.LOCK).exists():
         _image, preload_config = preload.write_image(site, site / PYODIDE_DIR, packages)
         (site / PRELOAD_JS).write_text((HERE / "preload.js").read_text(encoding="utf-8"), encoding="utf-8")
     patches = {"worker": lambda stock: patched_worker(stock, preload_config), "kernel": patched_kernel,
@@ -206,7 +206,7 @@ def check_site(site: Path) -> None:
     images = sorted((site / preload.IMAGE_DIR).glob("site-packages.*.pack"))
     if not images:
         return  # a site without a Pyodide distribution of its own (unit tests): the worker loads no image
-    if len(images) != 1 or f"../portinglab/preload/{images[0].name}" not in worker:
+    if len(images) != 1 or preload.WORKER_IMAGE_DIR + images[0].name not in worker:
         raise KernelStartError(f"the kernel worker does not name the preload image {[p.name for p in images]}")
     if hashlib.sha256(images[0].read_bytes()).hexdigest()[:16] != images[0].name.split(".")[1]:
         raise KernelStartError(f"{images[0]} does not match the sha256 in its name")

@@ -23,11 +23,12 @@ import base64
 import gzip
 import hashlib
 import json
-import re
 import struct
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from ..pyodide_dist import LOCK, canonical
 
 FORMAT = 1
 SITE_PACKAGES = "/lib/python3.12/site-packages"
@@ -38,6 +39,8 @@ INSTALLER = "pyodide.loadPackage"
 SOURCE = "pyodide"
 CHANNEL = "default channel"
 IMAGE_DIR = "static/portinglab/preload"
+#: the image's folder as the worker names it: relative to the kernel's Pyodide URL (<root>/static/pyodide/pyodide.js)
+WORKER_IMAGE_DIR = "../portinglab/preload/"
 
 
 class PreloadError(RuntimeError):
@@ -50,7 +53,6 @@ class Image:
     packages: list[str]  # in the image, as the lock names them
     load_packages: list[str]  # still loaded by Pyodide (compiled parts), in dependency order
     files: int
-    unpacked_bytes: int
 
     @property
     def sha256(self) -> str:
@@ -60,17 +62,13 @@ class Image:
         return f"site-packages.{self.sha256[:16]}.pack"
 
 
-def _key(name: str) -> str:
-    return name.lower().replace("_", "-")
-
-
 def closure(lock: dict, requested: list[str]) -> list[str]:
     """The requested packages and their dependencies, depth first, as the lock names them."""
     packages = lock["packages"]
     order: list[str] = []
 
     def walk(name: str) -> None:
-        key = _key(name)
+        key = canonical(name)
         if key not in packages:
             raise PreloadError(f"{name!r} is not in the site's pyodide-lock.json")
         if key in order:
@@ -99,16 +97,12 @@ def _dist_info(wheel: zipfile.ZipFile, file_name: str) -> str:
     return tops.pop()
 
 
-def _canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def _data_dir(wheel: zipfile.ZipFile, file_name: str) -> str | None:
     """The wheel's `<name>-<version>.data` directory, as Pyodide's `wheel_data_file_dir` accepts it."""
     tops = sorted({n.split("/", 1)[0] for n in wheel.namelist() if n.split("/", 1)[0].endswith(".data")})
     if not tops:
         return None
-    return tops[0] if _canonical(tops[0]).startswith(_canonical(file_name.split("-", 1)[0])) else None
+    return tops[0] if canonical(tops[0]).startswith(canonical(file_name.split("-", 1)[0])) else None
 
 
 def loaded_names(lock: dict, packages: list[str]) -> list[str]:
@@ -168,8 +162,7 @@ def build_image(pyodide_dir: Path, lock: dict, requested: list[str]) -> Image:
         "packages": loaded_names(lock, packages), "files": [[p, s] for p, s in entries.items()],
     }, separators=(",", ":")).encode()
     body = struct.pack("<I", len(header)) + header + b"".join(blobs[p] for p, s in entries.items() if s >= 0)
-    return Image(gzip.compress(body, 9, mtime=0), packages, load,
-                 sum(1 for s in entries.values() if s >= 0), len(body))
+    return Image(gzip.compress(body, 9, mtime=0), packages, load, sum(1 for s in entries.values() if s >= 0))
 
 
 def read_image(data: bytes) -> tuple[dict, dict[str, bytes]]:
@@ -189,14 +182,13 @@ def read_image(data: bytes) -> tuple[dict, dict[str, bytes]]:
 
 def write_image(site: Path, pyodide_dir: Path, requested: list[str]) -> tuple[Image, dict]:
     """Write the image into `site` and return it with the worker's configuration for it."""
-    lock = json.loads((pyodide_dir / "pyodide-lock.json").read_text(encoding="utf-8"))
+    lock = json.loads((pyodide_dir / LOCK).read_text(encoding="utf-8"))
     image = build_image(pyodide_dir, lock, requested)
     out = site / IMAGE_DIR
     out.mkdir(parents=True, exist_ok=True)
     (out / image.file_name()).write_bytes(image.data)
     config = {
-        # relative to the kernel's Pyodide URL (<root>/static/pyodide/pyodide.js), as the worker resolves it
-        "image": f"../portinglab/preload/{image.file_name()}",
+        "image": WORKER_IMAGE_DIR + image.file_name(),
         "integrity": "sha256-" + base64.b64encode(hashlib.sha256(image.data).digest()).decode(),
         "requested": list(requested),
         "loadPackages": image.load_packages,

@@ -21,8 +21,9 @@ function __portinglabKernel(Base){var PRELOAD=__PORTINGLAB_PRELOAD__;return clas
     }
     var t0=performance.now(),pre=null,image=null,fetched=null,s=function(t){return t===null?null:(t-t0)/1000;};
     try{importScripts(new URL("../portinglab/preload.js",e.pyodideUrl).href);pre=self.portinglabPreload;
-      image=pre.fetchImage(new URL(PRELOAD.image,e.pyodideUrl).href,PRELOAD.integrity);image.catch(function(){});
-      image.then(function(){fetched=performance.now();});}
+      image=pre.fetchImage(new URL(PRELOAD.image,e.pyodideUrl).href,PRELOAD.integrity);
+      // handled where it is awaited; here only timed (and no unhandled rejection while Pyodide starts)
+      image.then(function(){fetched=performance.now();},function(){});}
     catch(err){pre=null;}
     if(!pre){self.portinglabPreloadStatus={image:false,reason:"preload.js did not load"};return super.initRuntime(e);}
     var o=Object.assign({},e.loadPyodideOptions,{packages:PRELOAD.loadPackages});
