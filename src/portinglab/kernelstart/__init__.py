@@ -64,6 +64,11 @@ PLUGIN_PATCH = ("__plSW=await(i&&i.ready?Promise.race([i.ready.catch(()=>{}),new
                 + PLUGIN_ANCHOR)
 PREWARM_JS = "static/portinglab/kernel-prewarm.js"
 PRELOAD_JS = "static/portinglab/preload.js"
+SNAPSHOT_JS = "static/portinglab/snapshot.js"
+#: where a browser stores the kernel's snapshot (Cache Storage; never on the server), relative to the site's root and
+#: to the kernel's Pyodide URL; the file name is the snapshot's key
+SNAPSHOT_DIR = "static/portinglab/kernel-snapshot/"
+WORKER_SNAPSHOT_DIR = "../portinglab/kernel-snapshot/"
 PYODIDE_DIR = "static/pyodide"
 #: the apps whose pages start a kernel
 APPS = ("lab", "notebooks")
@@ -109,9 +114,22 @@ def patched_plugin(stock: str) -> str:
     return SOURCE_MAP.sub("\n", replace_once(stock, PLUGIN_ANCHOR, PLUGIN_PATCH, "plugin chunk 154"))
 
 
-def prewarm_script(worker: str, packages: list[str]) -> str:
+def snapshot_config(preload_config: dict, lock_bytes: bytes) -> dict:
+    """The worker's configuration of the kernel's memory snapshot (snapshot.js, snapshot_state.py). Its key names
+    everything a stored snapshot depends on: a browser restores only a snapshot made by this very build."""
+    python = (HERE / "snapshot_state.py").read_text(encoding="utf-8")
+    digest = hashlib.sha256()
+    for part in (json.dumps(preload_config, sort_keys=True).encode(), lock_bytes, python.encode(),
+                 (HERE / "snapshot.js").read_bytes(), (HERE / "worker-patch.js").read_bytes()):
+        digest.update(hashlib.sha256(part).digest())
+    key = digest.hexdigest()[:16]
+    return {"key": key, "url": f"{WORKER_SNAPSHOT_DIR}{key}.bin", "python": python}
+
+
+def prewarm_script(worker: str, packages: list[str], snapshot: dict | None = None) -> str:
     config = {"worker": worker, "pyodideUrl": paths.PYODIDE_URL,
-              "loadPyodideOptions": {"packages": packages}}
+              "loadPyodideOptions": {"packages": packages},
+              "snapshot": f"{SNAPSHOT_DIR}{snapshot['key']}.bin" if snapshot else None}
     text = (HERE / "kernel-prewarm.js").read_text(encoding="utf-8")
     return replace_once(text, "__PORTINGLAB_PREWARM_CONFIG__", json.dumps(config), "kernel-prewarm.js")
 
@@ -163,7 +181,9 @@ def patch_site(site: Path) -> Patched:
     preload_config = None
     if (site / PYODIDE_DIR / preload.LOCK).exists():
         _image, preload_config = preload.write_image(site, site / PYODIDE_DIR, packages)
-        (site / PRELOAD_JS).write_text((HERE / "preload.js").read_text(encoding="utf-8"), encoding="utf-8")
+        preload_config["snapshot"] = snapshot_config(preload_config, (site / PYODIDE_DIR / preload.LOCK).read_bytes())
+        for name, rel in (("preload.js", PRELOAD_JS), ("snapshot.js", SNAPSHOT_JS)):
+            (site / rel).write_text((HERE / name).read_text(encoding="utf-8"), encoding="utf-8")
     patches = {"worker": lambda stock: patched_worker(stock, preload_config), "kernel": patched_kernel,
                "plugin": patched_plugin}
     texts = {key: patch(_stock(ext, key)) for key, patch in patches.items()}
@@ -180,7 +200,8 @@ def patch_site(site: Path) -> Patched:
         config.write_text(replace_once(text, f'"{old_entry}"', f'"{entry}"', str(config)), encoding="utf-8")
     script = site / PREWARM_JS
     script.parent.mkdir(parents=True, exist_ok=True)
-    script.write_text(prewarm_script(f"{EXTENSION}/{worker}", packages), encoding="utf-8")
+    script.write_text(prewarm_script(f"{EXTENSION}/{worker}", packages,
+                                     preload_config and preload_config["snapshot"]), encoding="utf-8")
     for app in APPS:
         page = site / app / "index.html"
         page.write_text(inject_script(page.read_text(encoding="utf-8"), str(page)), encoding="utf-8")
@@ -210,5 +231,8 @@ def check_site(site: Path) -> None:
         raise KernelStartError(f"the kernel worker does not name the preload image {[p.name for p in images]}")
     if hashlib.sha256(images[0].read_bytes()).hexdigest()[:16] != images[0].name.split(".")[1]:
         raise KernelStartError(f"{images[0]} does not match the sha256 in its name")
-    if not (site / PRELOAD_JS).exists():
-        raise KernelStartError(f"{site / PRELOAD_JS} is missing")
+    for rel in (PRELOAD_JS, SNAPSHOT_JS):
+        if not (site / rel).exists():
+            raise KernelStartError(f"{site / rel} is missing")
+    if config.get("snapshot") and WORKER_SNAPSHOT_DIR + config["snapshot"].rsplit("/", 1)[1] not in worker:
+        raise KernelStartError(f"{script} and the kernel worker name different kernel snapshots")

@@ -5,11 +5,16 @@
 // options are the ones used here (a mismatch starts a worker as usual). Once taken, a spare is prewarmed
 // SPARE_AFTER_MS later for the next kernel (a restart, another notebook): one idle Pyodide in memory.
 // A worker is only ever one kernel's, so two kernels can never share or race for it.
+// Where the prewarmed worker found no kernel snapshot for this build (snapshot.js), one is made SNAPSHOT_AFTER_MS
+// after the first kernel started, in a worker of its own, for the next visits and kernel restarts.
 (function () {
   var CONFIG = __PORTINGLAB_PREWARM_CONFIG__;
   // late enough that the spare's ~5 s of CPU does not slow the first kernel's start and first cells
   var SPARE_AFTER_MS = 15000;
-  var state = (window.portinglabKernelStart = { started: false, taken: false, reason: "", spares: 0, takes: 0 });
+  // after the spare's start: a snapshot costs ~3 s of CPU once, in the background
+  var SNAPSHOT_AFTER_MS = 25000;
+  var state = (window.portinglabKernelStart = { started: false, taken: false, reason: "", spares: 0, takes: 0,
+                                                 snapshot: null, snapshotMade: null });
   try {
     if (window.crossOriginIsolated) {
       state.reason = "cross-origin isolated: the kernel uses its coincident worker, not prewarmed";
@@ -33,9 +38,35 @@
           state.reason = "the prewarmed worker failed to load: kernels start normally";
         }
       });
+      // the worker says whether it started from a snapshot ({restored, reason})
+      w.addEventListener("message", function (ev) {
+        if (ev.data && ev.data.portinglabSnapshotStatus && !state.snapshot) state.snapshot = ev.data.portinglabSnapshotStatus;
+      });
       w.postMessage({ portinglabPrewarm: options });
       return w;
     };
+    var making = null;
+    // makes and stores the kernel's snapshot in a worker of its own; resolves to {bytes, seconds} or {error}
+    window.__portinglabMakeSnapshot = function () {
+      if (!making)
+        making = new Promise(function (resolve) {
+          var w = new Worker(workerUrl);
+          var done = function (result) {
+            w.terminate();
+            state.snapshotMade = result;
+            resolve(result);
+          };
+          w.addEventListener("message", function (ev) {
+            if (ev.data && ev.data.portinglabSnapshotMade) done(ev.data.portinglabSnapshotMade);
+          });
+          w.addEventListener("error", function (ev) {
+            done({ error: "the snapshot worker failed: " + (ev.message || "its script did not load") });
+          });
+          w.postMessage({ portinglabSnapshotMake: options });
+        });
+      return making;
+    };
+    var snapshotTimer = null;
     var worker = spawn();
     var spareTimer = null;
     state.started = true;
@@ -55,6 +86,12 @@
       }
       state.taken = true;
       state.takes += 1;
+      if (CONFIG.snapshot && snapshotTimer === null) {
+        snapshotTimer = setTimeout(function () {
+          // none stored for this build (a restore that failed has removed its snapshot: not again on this visit)
+          if (state.snapshot && !state.snapshot.restored && !state.snapshot.failed) window.__portinglabMakeSnapshot();
+        }, SNAPSHOT_AFTER_MS);
+      }
       if (spareTimer === null) {
         spareTimer = setTimeout(function () {
           spareTimer = null;
