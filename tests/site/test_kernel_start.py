@@ -48,17 +48,8 @@ def notebook_kernel(page) -> BrowserKernel:
     return BrowserKernel(page, start_js=NOTEBOOK_KERNEL_JS)
 
 
-def test_the_notebook_kernel_is_the_prewarmed_worker_and_a_full_kernel(page, site_url, guard):
-    open_notebook(page, site_url, "en/01-welcome.ipynb")
-    assert page.evaluate("window.portinglabKernelStart") == {"started": True, "taken": True, "reason": "", "spares": 0,
-                                                             "takes": 1}
-    kernel = notebook_kernel(page)
-    state = kernel.json(STATE)
-    assert state["start"]["prewarmed"] is True and state["start"]["seconds"] > 0
-    assert state["cwd"] == "/drive/en"  # the notebook's folder, as the stock start chdirs
-    # the pure-Python preload came from the image (kernelstart/preload.py), not from ~20 wheels
-    assert state["preload"]["image"] is True and state["preload"]["packages"] >= 15, state["preload"]
-    assert state["preload"]["files"] > 2000
+def assert_whole_kernel(page, kernel) -> None:
+    """cv2, onnxruntime, numpy, piplite set up as the stock start does, the drive, a widget."""
     out = kernel.json(
         "import cv2, onnxruntime, numpy, ipywidgets, piplite, sys\n"
         "img = numpy.zeros((8, 8, 3), numpy.uint8); img[2:6, 2:6] = 255\n"
@@ -78,6 +69,21 @@ def test_the_notebook_kernel_is_the_prewarmed_worker_and_a_full_kernel(page, sit
     # a widget renders from this kernel
     kernel.run("w = ipywidgets.IntSlider(value=3, description='probe'); display(w)")
     assert kernel.run("import time; time.sleep(0.2); print(w.value)").strip() == "3"
+
+
+def test_the_notebook_kernel_is_the_prewarmed_worker_and_a_full_kernel(page, site_url, guard):
+    open_notebook(page, site_url, "en/01-welcome.ipynb")
+    start = page.evaluate("window.portinglabKernelStart")
+    assert start == {"started": True, "taken": True, "reason": "", "spares": 0, "takes": 1,
+                     "snapshot": {"restored": False, "reason": "no snapshot stored"}, "snapshotMade": None}
+    kernel = notebook_kernel(page)
+    state = kernel.json(STATE)
+    assert state["start"]["prewarmed"] is True and state["start"]["seconds"] > 0
+    assert state["cwd"] == "/drive/en"  # the notebook's folder, as the stock start chdirs
+    # the pure-Python preload came from the image (kernelstart/preload.py), not from ~20 wheels
+    assert state["preload"]["image"] is True and state["preload"]["packages"] >= 15, state["preload"]
+    assert state["preload"]["files"] > 2000
+    assert_whole_kernel(page, kernel)
     assert guard.attempts == []
 
 
@@ -224,7 +230,7 @@ def preload_config(site) -> dict:
 
     script = (site / PREWARM_JS).read_text(encoding="utf-8")
     worker = (site / json.loads(script.split("var CONFIG = ", 1)[1].split(";\n", 1)[0])["worker"]).read_text()
-    return json.loads(worker.split("var PRELOAD=", 1)[1].split(";return class", 1)[0])
+    return json.loads(worker.split("function __portinglabPreloadConfig(){return ", 1)[1].split(";}\n", 1)[0])
 
 
 def test_the_preload_image_writes_the_tree_pyodides_loadpackage_writes(page, site_url, built_site, guard):
@@ -268,4 +274,92 @@ def test_a_corrupt_preload_image_falls_back_to_pyodides_loader(page, site_url, g
     out = kernel.json("import IPython, jedi, micropip\n"
                       "print(json.dumps([IPython.__version__, jedi.__version__, type(get_ipython()).__name__]))")
     assert out == ["8.23.0", "0.19.1", "Interpreter"]
+    assert guard.attempts == []
+
+
+# The kernel's memory snapshot (kernelstart/snapshot.js, snapshot_state.py): made on a first visit (here at once; the
+# page asks for it 25 s after the first kernel started), restored by the next visits' kernels.
+SNAPSHOT_STATE = ("import js, json, random, sqlite3, ssl, sys\n"
+                  "import IPython.core.history as history\n"
+                  "db = sqlite3.connect(':memory:'); db.execute('create table t (x)'); db.execute('insert into t values (7)')\n"
+                  "print(json.dumps({'row': db.execute('select x from t').fetchone()[0], 'ssl': ssl.OPENSSL_VERSION,"
+                  " 'history_sqlite3': history.sqlite3 is sqlite3,"
+                  " 'deferred': [n for n, m in sys.modules.items() if type(m).__name__ == 'Deferred'],"
+                  " 'random': random.random(), 'empties': sys.path.count(''), 'cwd': __import__('os').getcwd()}))")
+
+# changes the one stored snapshot: `bytes` flips a byte (the checksum no longer matches), `build` changes Pyodide's
+# build id in its header and stores it again with a valid checksum (Pyodide itself refuses it)
+CHANGE_SNAPSHOT_JS = """
+async (how) => {
+  const S = window.portinglabSnapshot, cache = await caches.open(S.CACHE), keys = await cache.keys();
+  if (keys.length !== 1) throw new Error('expected one stored snapshot, found ' + keys.length);
+  const response = await cache.match(keys[0]);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if (how === 'bytes') {
+    bytes[bytes.length >> 1] ^= 0xff;
+    await cache.put(keys[0], new Response(bytes, {headers: response.headers}));
+  } else {
+    bytes[20] ^= 0xff;
+    await S.store(keys[0].url, bytes);
+  }
+  return keys[0].url;
+}
+"""
+STORED_SNAPSHOTS_JS = "async () => (await (await caches.open('portinglab-kernel-snapshot')).keys()).map(r => r.url)"
+
+
+def make_snapshot(page) -> dict:
+    made = page.evaluate("window.__portinglabMakeSnapshot()")
+    assert "error" not in made, made
+    return made
+
+
+def test_a_second_visit_starts_the_kernel_from_the_snapshot_the_first_made(page, site_url, built_site, guard):
+    open_notebook(page, site_url, "en/01-welcome.ipynb")
+    kernel = notebook_kernel(page)
+    assert kernel.json(STATE)["start"]["snapshot"] == {"restored": False, "reason": "no snapshot stored"}
+    made = make_snapshot(page)
+    assert made["bytes"] > 20e6 and "sqlite3" in made["bound"], made
+    stored = page.evaluate(STORED_SNAPSHOTS_JS)
+    key = json.loads((built_site / "static/portinglab/kernel-prewarm.js").read_text().split("var CONFIG = ", 1)[1]
+                     .split(";\n", 1)[0])["snapshot"]
+    assert stored == [site_url + key]
+    draws = []
+    for _visit in (2, 3):
+        open_notebook(page, site_url, "en/01-welcome.ipynb")
+        kernel = notebook_kernel(page)
+        state = kernel.json(STATE)
+        snapshot = state["start"]["snapshot"]
+        assert state["start"]["prewarmed"] is True and snapshot["restored"] is True, state
+        assert snapshot["rebound"] == made["bound"]
+        assert page.evaluate("window.portinglabKernelStart.snapshot.restored") is True
+        out = kernel.json(SNAPSHOT_STATE)
+        # the deferred modules are the real ones again, wherever the kernel's import bound them
+        assert out["row"] == 7 and out["ssl"].startswith("OpenSSL") and out["history_sqlite3"] is True
+        assert out["deferred"] == [] and out["empties"] == 1 and out["cwd"] == "/drive/en"
+        draws.append(out["random"])
+    assert draws[0] != draws[1]  # each restore renews the generator the snapshot holds
+    assert_whole_kernel(page, kernel)
+    assert "Traceback" not in kernel.run("get_ipython().run_line_magic('who', '')")
+    assert guard.attempts == []
+
+
+@pytest.mark.parametrize("how, reason", [("bytes", "corrupt"), ("build", "build id mismatch")])
+def test_a_corrupt_or_refused_snapshot_falls_back_to_a_clean_start(page, site_url, guard, how, reason):
+    open_notebook(page, site_url, "en/01-welcome.ipynb")
+    make_snapshot(page)
+    page.add_script_tag(url=site_url + "static/portinglab/snapshot.js")
+    page.evaluate(CHANGE_SNAPSHOT_JS, how)
+    open_notebook(page, site_url, "en/01-welcome.ipynb")
+    kernel = notebook_kernel(page)
+    state = kernel.json(STATE)
+    snapshot = state["start"]["snapshot"]
+    assert state["start"]["prewarmed"] is True and snapshot["restored"] is False, state
+    assert reason in snapshot["reason"].lower(), snapshot
+    # a snapshot Pyodide refused failed after the worker had started restoring it: the stock start in that worker
+    assert snapshot.get("failed", False) is (how == "build")
+    assert page.evaluate(STORED_SNAPSHOTS_JS) == []  # removed: the page makes a new one later
+    out = kernel.json(SNAPSHOT_STATE)
+    assert out["row"] == 7 and out["deferred"] == [] and out["cwd"] == "/drive/en"
+    assert kernel.run("import numpy; print(numpy.arange(5).sum())").strip() == "10"
     assert guard.attempts == []

@@ -166,5 +166,5 @@ self.portinglabSnapshot = (function () {
   }
 
   return { lookup: lookup, store: store, discard: discard, make: make, resume: resume,
-           deserializer: deserializer, checksum: checksum, CACHE: CACHE };
+           serializer: serializer, deserializer: deserializer, checksum: checksum, CACHE: CACHE };
 })();
