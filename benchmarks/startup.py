@@ -148,7 +148,8 @@ def measure(playwright, server, url: str, code: str, runs: int) -> dict[str, lis
     JavaScript and WebAssembly) only there, and a warm visit is what a returning user gets."""
     samples = {k: [] for k in ("cold_idle", "cold_output", "warm_idle", "warm_output",
                                "cold_mb", "cold_requests", "warm_mb", "warm_requests",
-                               "restart_idle", "restart_output")}
+                               "restart_idle", "restart_output", "snapshot_mb", "snapshot_make_s",
+                               "warm_restored", "storage_mb")}
     for _ in range(runs):
         # no request routing here: Playwright's routing turns the HTTP cache off, which a
         # warm visit needs; Chromium's proxy (a closed loopback port) still keeps every
@@ -170,10 +171,22 @@ def measure(playwright, server, url: str, code: str, runs: int) -> dict[str, lis
             samples[f"{visit}_output"].append(result["output"] / 1000)
             samples[f"{visit}_mb"].append(result["bytes"] / 1e6)
             samples[f"{visit}_requests"].append(result["requests"])
+            if visit == "cold" and page.evaluate("typeof window.__portinglabMakeSnapshot === 'function'"):
+                # a first visit that lasts: the page makes the kernel's snapshot 25 s after its first kernel
+                # started (kernelstart/snapshot.js); asked for here at once, and waited for
+                made = page.evaluate("window.__portinglabMakeSnapshot()")
+                if "error" in made:
+                    raise SystemExit(f"the kernel snapshot was not made: {made['error']}")
+                samples["snapshot_mb"].append(made["bytes"] / 1e6)
+                samples["snapshot_make_s"].append(made["seconds"])
             if visit == "warm":
+                snapshot = page.evaluate("(window.portinglabKernelStart || {}).snapshot || null")
+                samples["warm_restored"].append(1 if snapshot and snapshot.get("restored") else 0)
                 restart = page.evaluate(RESTART_JS, [code, RESTART_AT_S * 1000])
                 samples["restart_idle"].append(restart["idle"] / 1000)
                 samples["restart_output"].append(restart["output"] / 1000)
+                # what the site keeps in this browser: the offline cache, and the kernel's snapshot
+                samples["storage_mb"].append(page.evaluate("navigator.storage.estimate()")["usage"] / 1e6)
         context.close()
         profile.cleanup()
     return samples
@@ -225,10 +238,15 @@ def main() -> int:
         "warm_requests": "warm: requests served",
         "restart_idle": "restart -> kernel idle, s",
         "restart_output": "restart -> 1st output, s",
+        "warm_restored": "warm: kernel from snapshot (0/1)",
+        "snapshot_mb": "snapshot stored, MB",
+        "snapshot_make_s": "snapshot made in, s",
+        "storage_mb": "browser storage used, MB",
     }
     summary = {}
     for key, label in labels.items():
-        lab, van = statistics.median(rows["portinglab"][key]), statistics.median(rows["vanilla"][key])
+        lab = statistics.median(rows["portinglab"][key]) if rows["portinglab"][key] else 0.0
+        van = statistics.median(rows["vanilla"][key]) if rows["vanilla"][key] else 0.0
         summary[key] = {"portinglab": lab, "vanilla": van, "ratio": lab / van if van else None}
         ratio = f"{lab / van:7.2f}" if van else f"{'-':>7}"
         print(f"{label:32} {lab:12.2f} {van:12.2f} {ratio}")

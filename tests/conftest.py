@@ -104,6 +104,11 @@ def kernel(page, site_url) -> BrowserKernel:
     return BrowserKernel(page)
 
 
+#: the module-scoped kernels (the bridges' differential suites, the tracer, the real packages) start from the kernel's
+#: memory snapshot, as a returning user's do; PORTINGLAB_TEST_SNAPSHOT=0 starts them the stock way
+RESTORED_MODULE_KERNELS = os.environ.get("PORTINGLAB_TEST_SNAPSHOT", "1") != "0"
+
+
 @pytest.fixture(scope="module")
 def module_kernel(browser, site_url):
     """One Pyodide kernel shared by a module's tests (a kernel start costs ~10 s).
@@ -115,6 +120,16 @@ def module_kernel(browser, site_url):
     context.route("**/*", guard)
     pg = context.new_page()
     pg.goto(site_url + "lab/index.html")
-    yield BrowserKernel(pg)
+    if RESTORED_MODULE_KERNELS:
+        # a returning user's kernel: the first visit makes the kernel's memory snapshot (kernelstart/snapshot.js;
+        # the page itself asks 25 s after its first kernel), the second visit's kernel starts from it
+        made = pg.evaluate("window.__portinglabMakeSnapshot()")
+        assert "error" not in made, f"the kernel snapshot was not made: {made}"
+        pg.goto(site_url + "lab/index.html")
+    kernel = BrowserKernel(pg)
+    if RESTORED_MODULE_KERNELS:
+        status = kernel.run("import js; print(js.JSON.stringify(js.portinglabSnapshotStatus))")
+        assert '"restored":true' in status, f"the module's kernel did not start from the snapshot: {status}"
+    yield kernel
     context.close()
     assert guard.attempts == [], f"requests tried to leave the machine: {guard.attempts}"
