@@ -11,7 +11,10 @@ patched service worker answered none of the page's files while the server answer
 offline cache in the background (kernelstart/serviceworker.py). The preload image
 (kernelstart/preload.py) writes the same site-packages tree, file for file, as Pyodide's own loadPackage of the
 kernel's preload list, and marks the same packages as loaded; a corrupt image (its integrity check fails) loads those
-packages the stock way and the kernel is whole.
+packages the stock way and the kernel is whole. The kernel's memory snapshot (kernelstart/snapshot.js): made on a
+first visit, the next visits' kernels start from it (sqlite3 and ssl real again where the kernel's import bound them,
+the random generator renewed, the drive and the notebook's folder, cv2, onnxruntime, widgets, piplite); a corrupt
+snapshot (its checksum) or one Pyodide refuses (another build's id) is removed and the kernel starts the stock way.
 """
 
 from __future__ import annotations

@@ -20,6 +20,13 @@ The worker's `initRuntime` also takes the preload's pure-Python packages from on
 (`preload.py`, `preload.js`), and the site's service worker is patched to leave files to the browser's caches while
 the server answers (`serviceworker.py`).
 
+The kernel's memory snapshot (`snapshot.js`, `snapshot_state.py`): 25 s after a page's first kernel started, if
+its worker found no snapshot for this build, the page has a worker of its own make one (Pyodide, the image,
+`piplite` and `pyodide_kernel` imported with the side-module stdlib modules deferred) and store it in Cache
+Storage under a key naming the build (`snapshot_config`). Later kernels (a returning visit, a restart's spare)
+start Pyodide from it, load the side modules and the image again and resume; any failure removes it and starts
+the stock way in the same worker.
+
 Patched chunks get new content-hashed names (and the federated extension's `remoteEntry` with them), so a
 host caching hashed files forever never mixes the stock and the patched code.
 """

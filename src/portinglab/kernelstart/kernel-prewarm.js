@@ -86,7 +86,8 @@
       }
       state.taken = true;
       state.takes += 1;
-      if (CONFIG.snapshot && snapshotTimer === null) {
+      // Cache Storage exists only in secure contexts (https, localhost): on a plain-http LAN host, no snapshot
+      if (CONFIG.snapshot && typeof caches !== "undefined" && snapshotTimer === null) {
         snapshotTimer = setTimeout(function () {
           // none stored for this build (a restore that failed has removed its snapshot: not again on this visit)
           if (state.snapshot && !state.snapshot.restored && !state.snapshot.failed) window.__portinglabMakeSnapshot();

@@ -60,7 +60,7 @@ function __portinglabKernel(Base){var PRELOAD=__portinglabPreloadConfig();return
     var at={},s=function(t){return (t-t0)/1000;};
     try{importScripts(new URL("../portinglab/snapshot.js",e.pyodideUrl).href);S=self.portinglabSnapshot;bytes=await S.lookup(url);at.read=s(performance.now());}
     catch(err){self.portinglabSnapshotStatus={restored:false,reason:String(err)};return false;}
-    if(!bytes){self.portinglabSnapshotStatus={restored:false,reason:"no snapshot stored"};return false;}
+    if(!bytes){self.portinglabSnapshotStatus={restored:false,reason:"no snapshot stored",looked:s(performance.now())};return false;}
     try{
       var o=Object.assign({},e.loadPyodideOptions,{packages:[],_loadSnapshot:bytes,_snapshotDeserializer:S.deserializer(holder)});
       await super.initRuntime(Object.assign({},e,{loadPyodideOptions:o}));
