@@ -36,7 +36,9 @@ function __portinglabKernel(Base){var PRELOAD=__portinglabPreloadConfig();return
       image.then(function(){fetched=performance.now();},function(){});}
     catch(err){pre=null;}
     if(!pre){self.portinglabPreloadStatus={image:false,reason:"preload.js did not load"};return super.initRuntime(e);}
-    if(PRELOAD.snapshot&&await this._plRestore(e,pre,image,t0))return;
+    if(PRELOAD.snapshot&&e.portinglabSnapshotExpected===false){
+      self.portinglabSnapshotStatus={restored:false,reason:"no snapshot stored"};}
+    else if(PRELOAD.snapshot&&await this._plRestore(e,pre,image,t0))return;
     var o=Object.assign({},e.loadPyodideOptions,{packages:PRELOAD.loadPackages});
     await super.initRuntime(Object.assign({},e,{loadPyodideOptions:o}));
     var pyodideReady=performance.now();
