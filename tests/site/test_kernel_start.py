@@ -366,3 +366,18 @@ def test_a_corrupt_or_refused_snapshot_falls_back_to_a_clean_start(page, site_ur
     assert out["row"] == 7 and out["deferred"] == [] and out["cwd"] == "/drive/en"
     assert kernel.run("import numpy; print(numpy.arange(5).sum())").strip() == "10"
     assert guard.attempts == []
+
+
+def test_a_snapshot_that_could_not_be_made_leaves_the_next_visit_a_stock_start(page, site_url, guard):
+    # on the context: the snapshot's worker may fetch through the service worker, which a page's routes do not see
+    page.context.route("**/static/portinglab/snapshot.js", lambda route: route.fulfill(status=404, body="not found"))
+    open_notebook(page, site_url, "en/01-welcome.ipynb")
+    made = page.evaluate("window.__portinglabMakeSnapshot()")
+    assert "error" in made and made == page.evaluate("window.portinglabKernelStart.snapshotMade"), made
+    assert page.evaluate("localStorage.getItem('portinglab-kernel-snapshot')") is None
+    assert page.evaluate(STORED_SNAPSHOTS_JS) == []
+    open_notebook(page, site_url, "en/01-welcome.ipynb")
+    kernel = notebook_kernel(page)
+    assert kernel.json(STATE)["start"]["snapshot"] == {"restored": False, "reason": "no snapshot stored"}
+    assert kernel.run("import numpy; print(numpy.arange(3).sum())").strip() == "3"
+    assert guard.attempts == []

@@ -13,6 +13,7 @@
   var SPARE_AFTER_MS = 15000;
   // after the spare's start: a snapshot costs ~3 s of CPU once, in the background
   var SNAPSHOT_AFTER_MS = 25000;
+  var SNAPSHOT_LIMIT_MS = 180000;
   // set once this browser made a snapshot of this build (its value: the snapshot's path, which names the build)
   var SNAPSHOT_FLAG = "portinglab-kernel-snapshot";
   function snapshotMadeHere() {
@@ -62,7 +63,13 @@
       if (!making)
         making = new Promise(function (resolve) {
           var w = new Worker(workerUrl);
+          // a maker that never answers (a stalled fetch, a browser bug) must not hold a second Pyodide for ever
+          var timer = setTimeout(function () {
+            done({ error: "the snapshot worker did not answer in " + SNAPSHOT_LIMIT_MS / 1000 + " s" });
+          }, SNAPSHOT_LIMIT_MS);
           var done = function (result) {
+            clearTimeout(timer);
+            if (state.snapshotMade) return; // answered already
             w.terminate();
             try {
               if (!result.error) window.localStorage.setItem(SNAPSHOT_FLAG, CONFIG.snapshot);
