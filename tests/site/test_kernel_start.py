@@ -14,7 +14,8 @@ kernel's preload list, and marks the same packages as loaded; a corrupt image (i
 packages the stock way and the kernel is whole. The kernel's memory snapshot (kernelstart/snapshot.js): made on a
 first visit, the next visits' kernels start from it (sqlite3 and ssl real again where the kernel's import bound them,
 the random generator renewed, the drive and the notebook's folder, cv2, onnxruntime, widgets, piplite); a corrupt
-snapshot (its checksum) or one Pyodide refuses (another build's id) is removed and the kernel starts the stock way.
+snapshot (its checksum) or one Pyodide refuses (another build's id) is removed and the kernel starts the stock way;
+a snapshot that could not be made (its script refused) stores nothing and sets no flag.
 """
 
 from __future__ import annotations
