@@ -327,7 +327,7 @@ def test_a_second_visit_starts_the_kernel_from_the_snapshot_the_first_made(page,
     stored = page.evaluate(STORED_SNAPSHOTS_JS)
     key = json.loads((built_site / "static/portinglab/kernel-prewarm.js").read_text().split("var CONFIG = ", 1)[1]
                      .split(";\n", 1)[0])["snapshot"]
-    assert stored == [site_url + key]
+    assert stored == [f"{site_url}static/portinglab/kernel-snapshot/{key}.bin"]
     draws = []
     for _visit in (2, 3):
         open_notebook(page, site_url, "en/01-welcome.ipynb")

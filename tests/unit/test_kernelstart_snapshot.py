@@ -182,5 +182,5 @@ def test_the_page_and_the_worker_name_the_same_snapshot():
     snapshot = snapshot_config({"image": "x"}, b"lock")
     script = kernelstart.prewarm_script("w.js", ["ipython"], snapshot)
     config = json.loads(script.split("var CONFIG = ", 1)[1].split(";\n", 1)[0])
-    assert config["snapshot"] == f"static/portinglab/kernel-snapshot/{snapshot['key']}.bin"
-    assert kernelstart.WORKER_SNAPSHOT_DIR + config["snapshot"].rsplit("/", 1)[1] == snapshot["url"]
+    assert config["snapshot"] == snapshot["key"]
+    assert f'{kernelstart.WORKER_SNAPSHOT_DIR}{config["snapshot"]}.bin' == snapshot["url"]

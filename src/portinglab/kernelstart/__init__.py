@@ -72,9 +72,8 @@ PLUGIN_PATCH = ("__plSW=await(i&&i.ready?Promise.race([i.ready.catch(()=>{}),new
 PREWARM_JS = "static/portinglab/kernel-prewarm.js"
 PRELOAD_JS = "static/portinglab/preload.js"
 SNAPSHOT_JS = "static/portinglab/snapshot.js"
-#: where a browser stores the kernel's snapshot (Cache Storage; never on the server), relative to the site's root and
-#: to the kernel's Pyodide URL; the file name is the snapshot's key
-SNAPSHOT_DIR = "static/portinglab/kernel-snapshot/"
+#: where a browser stores the kernel's snapshot (Cache Storage; never on the server), relative to the kernel's
+#: Pyodide URL; the file name is the snapshot's key
 WORKER_SNAPSHOT_DIR = "../portinglab/kernel-snapshot/"
 PYODIDE_DIR = "static/pyodide"
 #: the apps whose pages start a kernel
@@ -136,7 +135,8 @@ def snapshot_config(preload_config: dict, lock_bytes: bytes) -> dict:
 def prewarm_script(worker: str, packages: list[str], snapshot: dict | None = None) -> str:
     config = {"worker": worker, "pyodideUrl": paths.PYODIDE_URL,
               "loadPyodideOptions": {"packages": packages},
-              "snapshot": f"{SNAPSHOT_DIR}{snapshot['key']}.bin" if snapshot else None}
+              # the page only needs the key: it keeps it as "this browser made a snapshot of this build"
+              "snapshot": snapshot["key"] if snapshot else None}
     text = (HERE / "kernel-prewarm.js").read_text(encoding="utf-8")
     return replace_once(text, "__PORTINGLAB_PREWARM_CONFIG__", json.dumps(config), "kernel-prewarm.js")
 
@@ -241,5 +241,5 @@ def check_site(site: Path) -> None:
     for rel in (PRELOAD_JS, SNAPSHOT_JS):
         if not (site / rel).exists():
             raise KernelStartError(f"{site / rel} is missing")
-    if config.get("snapshot") and WORKER_SNAPSHOT_DIR + config["snapshot"].rsplit("/", 1)[1] not in worker:
+    if config.get("snapshot") and f'{WORKER_SNAPSHOT_DIR}{config["snapshot"]}.bin' not in worker:
         raise KernelStartError(f"{script} and the kernel worker name different kernel snapshots")

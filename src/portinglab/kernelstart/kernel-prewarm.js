@@ -14,7 +14,7 @@
   // after the spare's start: a snapshot costs ~3 s of CPU once, in the background
   var SNAPSHOT_AFTER_MS = 25000;
   var SNAPSHOT_LIMIT_MS = 180000;
-  // set once this browser made a snapshot of this build (its value: the snapshot's path, which names the build)
+  // set once this browser made a snapshot of this build (its value: the snapshot's key, which names the build)
   var SNAPSHOT_FLAG = "portinglab-kernel-snapshot";
   function snapshotMadeHere() {
     try {

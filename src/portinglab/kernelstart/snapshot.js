@@ -5,8 +5,9 @@
 // make(): in a worker of its own, once per site version (the page asks for it when the lab has been open a while):
 // Pyodide started with _makeSnapshot, the preload image written, the side-module stdlib modules deferred
 // (snapshot_state.py), piplite and pyodide_kernel imported, then Pyodide's heap stored in Cache Storage.
-// restore(): the kernel's worker starts Pyodide from it, loads the side modules and writes the image again (neither
-// is in a heap snapshot), and resume() puts the real modules in place. Any failure: the caller starts the stock way.
+// The restore is the kernel's worker's (worker-patch.js, _plRestore): lookup(), Pyodide started from the snapshot with
+// deserializer(), the side modules and the image loaded again (neither is in a heap snapshot), then resume() puts the
+// real modules in place. Any failure: the worker starts the stock way.
 self.portinglabSnapshot = (function () {
   "use strict";
   var CACHE = "portinglab-kernel-snapshot";
@@ -112,8 +113,8 @@ self.portinglabSnapshot = (function () {
     if (available()) await (await caches.open(CACHE)).delete(url);
   }
 
-  // Runs snapshot_state.py as the module _portinglab_snapshot (once), then `call` on it, in a namespace of its own:
-  // nothing is bound in the kernel's __main__.
+  // Runs snapshot_state.py as the module _portinglab_snapshot (once), then its function `call`, in a namespace of its
+  // own: nothing is bound in the kernel's __main__.
   var PY_CALL = [
     "import sys, types",
     "m = sys.modules.get('_portinglab_snapshot')",
@@ -121,7 +122,7 @@ self.portinglabSnapshot = (function () {
     "    m = types.ModuleType('_portinglab_snapshot')",
     "    exec(source, m.__dict__)",
     "    sys.modules[m.__name__] = m",
-    "eval('m.' + call)",
+    "getattr(m, call)()",
   ].join("\n");
 
   function python(py, config, call) {
@@ -146,11 +147,11 @@ self.portinglabSnapshot = (function () {
     var py = await self.loadPyodide(Object.assign({ indexURL: options.indexUrl }, options.loadPyodideOptions,
                                                   { packages: [], _makeSnapshot: true }));
     await preload.install(py, await image);
-    python(py, config.snapshot, "defer()");
+    python(py, config.snapshot, "defer");
     // what the kernel's start imports before the kernel exists (worker-patch.js's prewarm)
     await py.runPythonAsync("import piplite.piplite");
     await py.runPythonAsync("import pyodide_kernel");
-    var bound = python(py, config.snapshot, "check()");
+    var bound = python(py, config.snapshot, "check");
     // loadedPackages must be as Pyodide left it (the snapshot checks it); the restore marks the packages again
     Object.keys(py.loadedPackages).forEach(function (name) { delete py.loadedPackages[name]; });
     var bytes = py.makeMemorySnapshot({ serializer: serializer(py) });
@@ -162,7 +163,7 @@ self.portinglabSnapshot = (function () {
   // After loadPyodide({_loadSnapshot}) returned `py` and the side modules and the image are back.
   // (holder.py must be set as soon as loadPyodide returns: the deserialized entries resolve through it.)
   function resume(py, config) {
-    return python(py, config, "resume()");
+    return python(py, config, "resume");
   }
 
   return { lookup: lookup, store: store, discard: discard, make: make, resume: resume,
